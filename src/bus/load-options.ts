@@ -1,0 +1,190 @@
+import path from "node:path";
+import { lilconfig, type Loader } from "lilconfig";
+import { pathToFileURL } from "node:url";
+import { ErrorCodes, EventBusError, describeError } from "../errors.js";
+import { defaultOptions, type EventBusOptions, type EventBusOptionsInput } from "./options.js";
+
+export interface LoadOptionsContext {
+  /** Where the config file search starts (default: process.cwd()). */
+  cwd?: string;
+  /** An explicit config file; skips the search. */
+  configFile?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface LoadedOptions {
+  options: EventBusOptions;
+  /** The config file that was read, if any; listener patterns from it are relative to its folder. */
+  configFile: string | undefined;
+}
+
+const importLoader: Loader = async (filepath) => {
+  const module = (await import(pathToFileURL(filepath).href)) as { default?: unknown };
+  return module.default ?? module;
+};
+
+const CONFIG_NAMES = ["package.json", "nats-events.config.js", "nats-events.config.mjs", "nats-events.config.cjs"];
+
+/** Environment variables, the option each one sets, and how its text is read. Documented in the README. */
+type EnvKind = "text" | "list" | "integer";
+const ENV_VARS: Record<string, readonly [option: string, kind: EnvKind]> = {
+  NATS_TRANSPORT: ["transport", "text"],
+  NATS_URL: ["servers", "list"],
+  NATS_NAME: ["name", "text"],
+  NATS_USER: ["auth.user", "text"],
+  NATS_PASSWORD: ["auth.pass", "text"],
+  NATS_TOKEN: ["auth.token", "text"],
+  NATS_NKEY_SEED: ["auth.nkeySeed", "text"],
+  NATS_CREDS: ["auth.credsFile", "text"],
+  NATS_TLS_CA: ["tls.ca", "text"],
+  NATS_TLS_CERT: ["tls.cert", "text"],
+  NATS_TLS_KEY: ["tls.key", "text"],
+  NATS_MAX_RECONNECT_ATTEMPTS: ["reconnect.maxAttempts", "integer"],
+  NATS_RECONNECT_WAIT_MS: ["reconnect.waitMs", "integer"],
+  NATS_CONNECT_TIMEOUT_MS: ["connectTimeoutMs", "integer"],
+  NATS_REQUEST_TIMEOUT_MS: ["requestTimeoutMs", "integer"],
+  NATS_DRAIN_TIMEOUT_MS: ["drainTimeoutMs", "integer"],
+  NATS_EVENTS_LISTENERS: ["listeners", "list"],
+  NATS_EVENTS_LOG_LEVEL: ["logLevel", "text"],
+};
+
+type Validator = (value: unknown) => string | undefined;
+const isString: Validator = (v) => (typeof v === "string" && v.length > 0 ? undefined : "must be a non-empty string");
+const isInteger = (min: number): Validator => (v) =>
+  Number.isInteger(v) && (v as number) >= min ? undefined : `must be an integer >= ${min}`;
+const isStringList: Validator = (v) =>
+  Array.isArray(v) && v.every((item) => typeof item === "string" && item.length > 0) ? undefined : "must be a list of non-empty strings";
+const oneOf = (...allowed: string[]): Validator => (v) =>
+  allowed.includes(v as string) ? undefined : `must be one of ${allowed.map((a) => `"${a}"`).join(", ")}`;
+
+/** Every known option path and its check; anything else is a typo and reported as such. */
+const VALIDATORS: Record<string, Validator> = {
+  transport: isString,
+  servers: (v) => isStringList(v) ?? ((v as string[]).length === 0 ? "must name at least one server" : undefined),
+  name: isString,
+  "reconnect.maxAttempts": isInteger(-1),
+  "reconnect.waitMs": isInteger(0),
+  "reconnect.jitterMs": isInteger(0),
+  "reconnect.jitterTlsMs": isInteger(0),
+  "auth.user": isString,
+  "auth.pass": isString,
+  "auth.token": isString,
+  "auth.nkeySeed": isString,
+  "auth.credsFile": isString,
+  "tls.ca": isString,
+  "tls.cert": isString,
+  "tls.key": isString,
+  connectTimeoutMs: isInteger(1),
+  requestTimeoutMs: isInteger(1),
+  drainTimeoutMs: isInteger(0),
+  listeners: isStringList,
+  deadLetterPrefix: isString,
+  logLevel: oneOf("debug", "info", "warn", "error", "silent"),
+};
+const NESTED = new Set(["reconnect", "auth", "tls"]);
+const SECRET = new Set(["auth.user", "auth.pass", "auth.token", "auth.nkeySeed"]);
+
+type Layer = { source: string; values: Record<string, unknown> };
+
+/**
+ * Resolves the options of one bus: defaults < config file < code < environment.
+ * Every invalid value fails with EB_ERR_CONFIG naming the option and where it came from
+ * (secrets are never echoed).
+ */
+export async function loadOptions(code: EventBusOptionsInput = {}, context: LoadOptionsContext = {}): Promise<LoadedOptions> {
+  const file = await readConfigFile(context);
+  const layers: Layer[] = [];
+  if (file) layers.push({ source: `config file ${file.path}`, values: flatten(file.config, `config file ${file.path}`) });
+  layers.push({ source: "bus.connect() options", values: flatten(code, "bus.connect() options") });
+  layers.push({ source: "environment", values: readEnv(context.env ?? process.env) });
+
+  const merged: Record<string, unknown> = flatten(defaultOptions, "defaults");
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer.values)) {
+      if (value === undefined) continue;
+      const problem = VALIDATORS[key]!(value);
+      if (problem) {
+        const shown = SECRET.has(key) ? "(value hidden)" : JSON.stringify(value);
+        throw new EventBusError(ErrorCodes.CONFIG, `invalid option "${key}" from ${layer.source}: ${problem}, got ${shown}`);
+      }
+      merged[key] = value;
+    }
+  }
+  return { options: unflatten(merged) as unknown as EventBusOptions, configFile: file?.path };
+}
+
+async function readConfigFile(context: LoadOptionsContext): Promise<{ path: string; config: unknown } | undefined> {
+  const explorer = lilconfig("nats-events", {
+    searchPlaces: CONFIG_NAMES,
+    packageProp: "natsEvents",
+    loaders: { ".js": importLoader, ".mjs": importLoader, ".cjs": importLoader },
+  });
+  try {
+    const result = context.configFile
+      ? await explorer.load(path.resolve(context.cwd ?? process.cwd(), context.configFile))
+      : await explorer.search(context.cwd ?? process.cwd());
+    return result && !result.isEmpty ? { path: result.filepath, config: result.config } : undefined;
+  } catch (err) {
+    const where = context.configFile ?? `a config file above ${context.cwd ?? process.cwd()}`;
+    throw new EventBusError(ErrorCodes.CONFIG, `cannot read ${where}: ${describeError(err)}`, { cause: err });
+  }
+}
+
+/** {auth: {user}} → {"auth.user"}; rejects unknown keys so typos do not pass silently. */
+function flatten(input: unknown, source: string): Record<string, unknown> {
+  if (input === null || typeof input !== "object" || Array.isArray(input)) {
+    throw new EventBusError(ErrorCodes.CONFIG, `options from ${source} must be an object`);
+  }
+  const flat: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (NESTED.has(key) && value !== undefined) {
+      if (value === null || typeof value !== "object") {
+        throw new EventBusError(ErrorCodes.CONFIG, `option "${key}" from ${source} must be an object`);
+      }
+      for (const [inner, innerValue] of Object.entries(value)) flat[`${key}.${inner}`] = innerValue;
+    } else {
+      flat[key] = value;
+    }
+  }
+  for (const key of Object.keys(flat)) {
+    if (!(key in VALIDATORS)) {
+      throw new EventBusError(ErrorCodes.CONFIG, `unknown option "${key}" in ${source}; known options: ${Object.keys(VALIDATORS).join(", ")}`);
+    }
+  }
+  return flat;
+}
+
+function unflatten(flat: Record<string, unknown>): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(flat)) {
+    const [outer, inner] = key.split(".") as [string, string | undefined];
+    if (inner === undefined) result[outer] = value;
+    else result[outer] = { ...(result[outer] as object | undefined), [inner]: value };
+  }
+  for (const key of NESTED) result[key] ??= key === "tls" ? undefined : {};
+  return result;
+}
+
+function readEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [name, [key, kind]] of Object.entries(ENV_VARS)) {
+    const raw = env[name]?.trim();
+    if (!raw) continue;
+    if (kind === "list") {
+      values[key] = raw.split(",").map((item) => item.trim()).filter(Boolean);
+    } else if (kind === "integer") {
+      if (!/^-?\d+$/.test(raw)) {
+        throw new EventBusError(ErrorCodes.CONFIG, `invalid environment variable ${name} (option "${key}"): must be a whole number, got ${JSON.stringify(raw)}`);
+      }
+      values[key] = Number(raw);
+    } else {
+      values[key] = raw;
+    }
+  }
+  return values;
+}
+
+/** Variable name → option path, for docs and the CLI's --help. */
+export const environmentVariables: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(ENV_VARS).map(([name, [option]]) => [name, option]),
+);

@@ -1,0 +1,79 @@
+/**
+ * Everything the bus can be configured with. Values come from four layers,
+ * later ones winning: defaults < config file < code (bus.connect(options)) < environment.
+ * See load-options.ts for where each layer is read, and the README's configuration reference.
+ */
+export type TransportName = "memory" | "nats";
+export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
+
+export interface ReconnectOptions {
+  /** -1 (default) reconnects forever. */
+  maxAttempts: number;
+  /** Wait between attempts to the same server. */
+  waitMs: number;
+  /** Random extra wait added to each attempt so a fleet does not reconnect in lockstep. */
+  jitterMs: number;
+  jitterTlsMs: number;
+}
+
+export interface AuthOptions {
+  user?: string;
+  pass?: string;
+  token?: string;
+  /** An nkey seed ("SU..."). */
+  nkeySeed?: string;
+  /** Path to a .creds file (JWT + seed). */
+  credsFile?: string;
+}
+
+/** Paths to PEM files. Setting any of them turns TLS on. */
+export interface TlsFileOptions {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+export interface EventBusOptions {
+  transport: TransportName;
+  servers: string[];
+  /** Connection name shown by the server (`nats server report connections`). */
+  name?: string;
+  reconnect: ReconnectOptions;
+  auth: AuthOptions;
+  tls?: TlsFileOptions;
+  connectTimeoutMs: number;
+  /** Default timeout for EventPublisher.request. */
+  requestTimeoutMs: number;
+  /** How long drain waits for handlers in flight; keep it below pm2's kill_timeout. */
+  drainTimeoutMs: number;
+  /** Modules or globs register-listeners loads (relative to the config file, or cwd). */
+  listeners: string[];
+  /** Handler failures without a reply are copied to `<prefix>.<subject>`. */
+  deadLetterPrefix: string;
+  logLevel: LogLevel;
+}
+
+/** What callers pass: any subset, nested objects partial too. */
+export type EventBusOptionsInput = Partial<Omit<EventBusOptions, "reconnect" | "auth" | "tls">> & {
+  reconnect?: Partial<ReconnectOptions>;
+  auth?: AuthOptions;
+  tls?: TlsFileOptions;
+};
+
+export const defaultOptions: EventBusOptions = {
+  transport: "nats",
+  servers: ["nats://127.0.0.1:4222"],
+  reconnect: { maxAttempts: -1, waitMs: 2_000, jitterMs: 100, jitterTlsMs: 1_000 },
+  auth: {},
+  connectTimeoutMs: 5_000,
+  requestTimeoutMs: 5_000,
+  drainTimeoutMs: 10_000,
+  listeners: [],
+  deadLetterPrefix: "dead-letter",
+  logLevel: "info",
+};
+
+/** Hides the userinfo of every URL in `text` so credentials never reach a log line or an error. */
+export function redactCredentials(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^@/\s]*@/gi, "$1***@");
+}

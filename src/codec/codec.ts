@@ -1,0 +1,11 @@
+/**
+ * The Codec seam: values to bytes and back. Transports only ever see bytes.
+ * encode() must throw (an EB_ERR_ENCODE EventBusError) before anything is sent;
+ * decode() throws EB_ERR_DECODE and the runner keeps such messages away from handlers.
+ */
+export interface Codec {
+  /** Written to the `Content-Type` header of every message this codec encodes. */
+  readonly contentType: string;
+  encode(value: unknown, subject: string): Uint8Array;
+  decode(bytes: Uint8Array, subject: string): unknown;
+}

@@ -1,0 +1,77 @@
+/**
+ * Every error this library throws is an EventBusError with a stable `code`.
+ * Codes never change meaning; docs/errors.md lists each one with its fix
+ * (a unit test keeps that page and this table in sync).
+ */
+export const ErrorCodes = {
+  /** A value could not be encoded by the codec (circular reference, BigInt, ...). Nothing was sent. */
+  ENCODE: "EB_ERR_ENCODE",
+  /** Received bytes could not be decoded by the codec. The handler was not called. */
+  DECODE: "EB_ERR_DECODE",
+  /** A request got no reply within its timeout. */
+  REQUEST_TIMEOUT: "EB_ERR_REQUEST_TIMEOUT",
+  /** A request was sent to a subject nobody listens on. */
+  NO_RESPONDERS: "EB_ERR_NO_RESPONDERS",
+  /** The responder's handler threw; the error carries its message and code. */
+  REMOTE: "EB_ERR_REMOTE",
+  /** A subject or queue group name is not valid NATS syntax. */
+  INVALID_SUBJECT: "EB_ERR_INVALID_SUBJECT",
+  /** @Listen was used wrongly (not on a method, bad options). */
+  INVALID_LISTENER: "EB_ERR_INVALID_LISTENER",
+  /** One method declares the same subject and queue group twice. */
+  DUPLICATE_LISTENER: "EB_ERR_DUPLICATE_LISTENER",
+  /** A configuration value (code, config file or environment) is invalid. */
+  CONFIG: "EB_ERR_CONFIG",
+  /** The configured transport name is not one this library knows. */
+  UNKNOWN_TRANSPORT: "EB_ERR_UNKNOWN_TRANSPORT",
+  /** The NATS server could not be reached or refused the connection. */
+  CONNECT: "EB_ERR_CONNECT",
+  /** publish/request/listen was called while the bus is not connected. */
+  NOT_CONNECTED: "EB_ERR_NOT_CONNECTED",
+  /** The transport refused a message (too large, permission denied, ...). */
+  PUBLISH: "EB_ERR_PUBLISH",
+  /** A subscription could not be created. */
+  SUBSCRIBE: "EB_ERR_SUBSCRIBE",
+  /** tsyringe could not build a listener class (a constructor dependency is missing). */
+  LISTENER_RESOLVE: "EB_ERR_LISTENER_RESOLVE",
+  /** A listener module could not be loaded, or a pattern matched no file. */
+  MODULE_LOAD: "EB_ERR_MODULE_LOAD",
+  /** Handlers in flight did not finish within the drain timeout. */
+  DRAIN_TIMEOUT: "EB_ERR_DRAIN_TIMEOUT",
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export class EventBusError extends Error {
+  override name = "EventBusError";
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** A request's responder threw. `remoteCode` is the responder error's `code` (or "UNKNOWN"). */
+export class RemoteError extends EventBusError {
+  override name = "RemoteError";
+  readonly subject: string;
+  readonly remoteCode: string;
+  readonly remoteMessage: string;
+
+  constructor(subject: string, remoteMessage: string, remoteCode: string) {
+    super(ErrorCodes.REMOTE, `request to "${subject}" failed in the responder: ${remoteMessage} (${remoteCode})`);
+    this.subject = subject;
+    this.remoteCode = remoteCode;
+    this.remoteMessage = remoteMessage;
+  }
+}
+
+export function isEventBusError(err: unknown, code?: ErrorCode): err is EventBusError {
+  return err instanceof EventBusError && (code === undefined || err.code === code);
+}
+
+/** The message of any thrown value, for logs and error headers. */
+export function describeError(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,46 @@
+import { describeError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import type { Delivery, Transport } from "../transport/transport.js";
+
+export type FailureReason = "handler-error" | "undecodable";
+
+/** Headers added to a dead letter, next to the original message's own headers. */
+export const DeadLetterHeaders = {
+  reason: "Eb-Dead-Letter-Reason",
+  error: "Eb-Error",
+  errorCode: "Eb-Error-Code",
+  listener: "Eb-Listener",
+  originalSubject: "Eb-Original-Subject",
+  deliveryCount: "Eb-Delivery-Count",
+} as const;
+
+/**
+ * Copies a message that could not be handled to `<prefix>.<subject>`, with the
+ * original bytes and headers plus why it failed, so it can be inspected and
+ * re-published. Messages already on the dead-letter prefix are never copied again
+ * (a `>` listener must not loop on its own dead letters).
+ */
+export async function sendToDeadLetter(
+  transport: Transport,
+  logger: Logger,
+  prefix: string,
+  delivery: Delivery,
+  failure: { reason: FailureReason; error: unknown; listener: string },
+): Promise<void> {
+  if (delivery.subject === prefix || delivery.subject.startsWith(`${prefix}.`)) return;
+  const code = (failure.error as { code?: unknown } | null)?.code;
+  const headers = {
+    ...delivery.headers,
+    [DeadLetterHeaders.reason]: failure.reason,
+    [DeadLetterHeaders.error]: describeError(failure.error).slice(0, 1024),
+    [DeadLetterHeaders.errorCode]: typeof code === "string" ? code : "UNKNOWN",
+    [DeadLetterHeaders.listener]: failure.listener,
+    [DeadLetterHeaders.originalSubject]: delivery.subject,
+    [DeadLetterHeaders.deliveryCount]: String(delivery.deliveryCount),
+  };
+  try {
+    await transport.publish(`${prefix}.${delivery.subject}`, delivery.data, headers);
+  } catch (err) {
+    logger.error({ subject: delivery.subject, listener: failure.listener, error: describeError(err) }, "could not copy the message to the dead-letter subject");
+  }
+}

@@ -1,0 +1,52 @@
+import { ErrorCodes, EventBusError } from "../errors.js";
+import { queueGroupProblem, subjectProblem } from "../subject.js";
+import { listenerRegistry, type ListenOptions, type ListenerClass } from "./registry.js";
+
+const KNOWN_OPTIONS = new Set<keyof ListenOptions>(["concurrency"]);
+
+/**
+ * Marks a method as the handler of `subject` (wildcards `*` and `>` allowed).
+ * Handlers in one `queueGroup` share the messages across all processes; without
+ * a group every process gets every message. The decorator only records:
+ * nothing subscribes until register-listeners (or bus.listen) runs.
+ *
+ * The handler is called as `(data, ctx)`; a value it returns is sent as the
+ * reply when the message was a request. Put tsyringe's `@injectable()` on the
+ * class so its constructor dependencies are injected.
+ *
+ * Queue group names are identities: renaming one on a durable transport leaves
+ * the old consumer behind.
+ */
+export function Listen(subject: string, queueGroup?: string, options: ListenOptions = {}): MethodDecorator {
+  return (target, propertyKey, descriptor) => {
+    const listenerClass = target.constructor as ListenerClass;
+    const id = `${listenerClass.name}.${String(propertyKey)}`;
+    const fail = (code: typeof ErrorCodes.INVALID_LISTENER | typeof ErrorCodes.INVALID_SUBJECT, problem: string) => {
+      throw new EventBusError(code, `@Listen on ${id}: ${problem}`);
+    };
+    if (typeof target === "function") fail(ErrorCodes.INVALID_LISTENER, "must decorate an instance method, not a static one");
+    if (typeof descriptor.value !== "function") fail(ErrorCodes.INVALID_LISTENER, "must decorate a method");
+    const subjectIssue = subjectProblem(subject, true);
+    if (subjectIssue) fail(ErrorCodes.INVALID_SUBJECT, `subject ${JSON.stringify(subject)} ${subjectIssue}`);
+    const groupIssue = queueGroup === undefined ? undefined : queueGroupProblem(queueGroup);
+    if (groupIssue) fail(ErrorCodes.INVALID_SUBJECT, `queue group ${JSON.stringify(queueGroup)} ${groupIssue}`);
+    for (const key of Object.keys(options)) {
+      if (!KNOWN_OPTIONS.has(key as keyof ListenOptions)) fail(ErrorCodes.INVALID_LISTENER, `unknown option "${key}"; known: ${[...KNOWN_OPTIONS].join(", ")}`);
+    }
+    const { concurrency } = options;
+    if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
+      fail(ErrorCodes.INVALID_LISTENER, `option "concurrency" must be an integer >= 1, got ${JSON.stringify(concurrency)}`);
+    }
+    const method = String(propertyKey);
+    const duplicate = listenerRegistry
+      .of(listenerClass)
+      .some((spec) => spec.method === method && spec.subject === subject && spec.queueGroup === queueGroup);
+    if (duplicate) {
+      throw new EventBusError(
+        ErrorCodes.DUPLICATE_LISTENER,
+        `@Listen on ${id}: subject "${subject}"${queueGroup ? ` with queue group "${queueGroup}"` : ""} is declared twice on this method`,
+      );
+    }
+    listenerRegistry.add({ target: listenerClass, method, subject, queueGroup, options: { ...options }, id });
+  };
+}

@@ -1,0 +1,38 @@
+/** A class whose instances tsyringe builds. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ListenerClass = new (...args: any[]) => object;
+
+export interface ListenOptions {
+  /** Most handler calls of this listener running at once in one process (default 100). */
+  concurrency?: number;
+}
+
+/** What one @Listen recorded. Nothing subscribes until a runner is given these. */
+export interface ListenerSpec {
+  readonly target: ListenerClass;
+  readonly method: string;
+  readonly subject: string;
+  readonly queueGroup: string | undefined;
+  readonly options: Readonly<ListenOptions>;
+  /** "Class.method": how logs, errors and durable names refer to this listener. */
+  readonly id: string;
+}
+
+const specsByClass = new Map<ListenerClass, ListenerSpec[]>();
+
+/** The registry @Listen records into, in declaration order. */
+export const listenerRegistry = {
+  add(spec: ListenerSpec): void {
+    const specs = specsByClass.get(spec.target) ?? [];
+    specs.push(spec);
+    specsByClass.set(spec.target, specs);
+  },
+  /** Every recorded listener, optionally only those of the given classes. */
+  all(classes?: readonly ListenerClass[]): ListenerSpec[] {
+    if (!classes) return [...specsByClass.values()].flat();
+    return classes.flatMap((target) => specsByClass.get(target) ?? []);
+  },
+  of(target: ListenerClass): readonly ListenerSpec[] {
+    return specsByClass.get(target) ?? [];
+  },
+};

@@ -1,0 +1,21 @@
+import { ErrorCodes, EventBusError } from "../errors.js";
+import type { EventBusOptions } from "../bus/options.js";
+import { MemoryTransport } from "./memory.js";
+import { NatsCoreTransport } from "./nats-core.js";
+import type { Transport } from "./transport.js";
+
+const factories: Record<string, (options: EventBusOptions) => Transport> = {
+  memory: () => new MemoryTransport(),
+  nats: (options) => new NatsCoreTransport(options),
+};
+
+export function createTransport(options: EventBusOptions): Transport {
+  const factory = factories[options.transport];
+  if (!factory) {
+    throw new EventBusError(
+      ErrorCodes.UNKNOWN_TRANSPORT,
+      `unknown transport "${options.transport}" (option "transport" / NATS_TRANSPORT); available: ${Object.keys(factories).join(", ")}`,
+    );
+  }
+  return factory(options);
+}

@@ -1,0 +1,218 @@
+import { readFileSync } from "node:fs";
+import {
+  connect,
+  credsAuthenticator,
+  errors as natsErrors,
+  headers as createHeaders,
+  nkeyAuthenticator,
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+  type NodeConnectionOptions,
+} from "@nats-io/transport-node";
+import { ErrorCodes, EventBusError, describeError } from "../errors.js";
+import { redactCredentials, type EventBusOptions } from "../bus/options.js";
+import { StatusTracker } from "./status-tracker.js";
+import type {
+  BusStatus,
+  Delivery,
+  InboundMessage,
+  MessageHeaders,
+  RequestOptions,
+  Subscription,
+  SubscriptionSpec,
+  Transport,
+  TransportFeatures,
+} from "./transport.js";
+
+/** Core NATS: at-most-once, native queue groups and request-reply, nothing kept while no one listens. */
+export class NatsCoreTransport implements Transport {
+  readonly name = "nats";
+  readonly features: TransportFeatures = { durable: false, redelivery: false, queueGroups: true, requestReply: true };
+  readonly #tracker = new StatusTracker();
+  #connection: NatsConnection | undefined;
+
+  constructor(private readonly options: EventBusOptions) {}
+
+  get status(): BusStatus {
+    return this.#tracker.status;
+  }
+
+  /** The underlying nats.js connection, for capabilities built on top of core NATS (JetStream). */
+  get connection(): NatsConnection {
+    if (!this.#connection || this.#connection.isClosed()) {
+      throw new EventBusError(ErrorCodes.NOT_CONNECTED, `the NATS connection to ${this.#servers()} is not open; call bus.connect() first`);
+    }
+    return this.#connection;
+  }
+
+  onStatus(listener: (status: BusStatus) => void): () => void {
+    return this.#tracker.onChange(listener);
+  }
+
+  async connect(): Promise<void> {
+    this.#tracker.set("connecting");
+    let connection: NatsConnection;
+    try {
+      connection = await connect(toNatsOptions(this.options));
+    } catch (err) {
+      this.#tracker.set("closed");
+      throw new EventBusError(ErrorCodes.CONNECT, `cannot connect to NATS at ${this.#servers()}: ${redactCredentials(describeError(err))}`, { cause: err });
+    }
+    this.#connection = connection;
+    this.#tracker.set("connected");
+    void this.#watchStatus(connection);
+    void connection.closed().then(() => this.#tracker.set("closed"));
+  }
+
+  async publish(subject: string, data: Uint8Array, headers?: MessageHeaders): Promise<void> {
+    try {
+      this.connection.publish(subject, data, headers ? { headers: toNatsHeaders(headers) } : undefined);
+    } catch (err) {
+      throw mapOperationError(err, `cannot publish to "${subject}"`);
+    }
+  }
+
+  async request(subject: string, data: Uint8Array, options: RequestOptions): Promise<InboundMessage> {
+    try {
+      const reply = await this.connection.request(subject, data, {
+        timeout: options.timeoutMs,
+        headers: options.headers ? toNatsHeaders(options.headers) : undefined,
+      });
+      return { subject: reply.subject, data: reply.data, headers: fromNatsHeaders(reply.headers) };
+    } catch (err) {
+      if (isNoResponders(err)) {
+        throw new EventBusError(ErrorCodes.NO_RESPONDERS, `no responders for request to "${subject}": nothing listens on it`, { cause: err });
+      }
+      if (isTimeout(err)) {
+        throw new EventBusError(ErrorCodes.REQUEST_TIMEOUT, `request to "${subject}" got no reply within ${options.timeoutMs} ms`, { cause: err });
+      }
+      throw mapOperationError(err, `request to "${subject}" failed`);
+    }
+  }
+
+  async subscribe(spec: SubscriptionSpec, deliver: (delivery: Delivery) => void): Promise<Subscription> {
+    const connection = this.connection;
+    try {
+      const subscription = connection.subscribe(spec.subject, {
+        queue: spec.queueGroup,
+        callback: (err, msg) => {
+          // Errors here are terminal for the subscription (permission violation); nats.js closes it.
+          if (!err) deliver(new NatsDelivery(msg));
+        },
+      });
+      // A round trip makes the server's permission check (and the interest) visible before we say "subscribed".
+      await connection.flush();
+      return { drain: () => (subscription.isClosed() ? Promise.resolve() : subscription.drain()) };
+    } catch (err) {
+      throw new EventBusError(ErrorCodes.SUBSCRIBE, `cannot subscribe to "${spec.subject}" for ${spec.listenerId}: ${describeError(err)}`, { cause: err });
+    }
+  }
+
+  async drain(): Promise<void> {
+    const connection = this.#connection;
+    if (!connection || connection.isClosed()) return;
+    if (!connection.isDraining()) await connection.drain();
+    await connection.closed();
+  }
+
+  async close(): Promise<void> {
+    const connection = this.#connection;
+    if (!connection || connection.isClosed()) return this.#tracker.set("closed");
+    await connection.close();
+    this.#tracker.set("closed");
+  }
+
+  async #watchStatus(connection: NatsConnection): Promise<void> {
+    for await (const event of connection.status()) {
+      if (event.type === "disconnect" || event.type === "reconnecting") this.#tracker.set("reconnecting");
+      else if (event.type === "reconnect") this.#tracker.set("connected");
+    }
+  }
+
+  #servers(): string {
+    return this.options.servers.map(redactCredentials).join(", ");
+  }
+}
+
+/** Wraps a nats.js message; headers are converted only when someone reads them. */
+class NatsDelivery implements Delivery {
+  readonly deliveryCount = 1;
+  #headers: MessageHeaders | undefined;
+
+  constructor(private readonly msg: Msg) {}
+
+  get subject(): string {
+    return this.msg.subject;
+  }
+  get data(): Uint8Array {
+    return this.msg.data;
+  }
+  get reply(): string | undefined {
+    return this.msg.reply || undefined;
+  }
+  get headers(): MessageHeaders {
+    return (this.#headers ??= fromNatsHeaders(this.msg.headers));
+  }
+
+  respond(data: Uint8Array, headers?: MessageHeaders): void {
+    if (!this.msg.reply) throw new Error(`message on "${this.msg.subject}" has no reply subject`);
+    this.msg.respond(data, headers ? { headers: toNatsHeaders(headers) } : undefined);
+  }
+}
+
+function toNatsOptions(options: EventBusOptions): NodeConnectionOptions {
+  const { auth, tls, reconnect } = options;
+  const natsOptions: NodeConnectionOptions = {
+    servers: options.servers,
+    name: options.name,
+    timeout: options.connectTimeoutMs,
+    maxReconnectAttempts: reconnect.maxAttempts,
+    reconnectTimeWait: reconnect.waitMs,
+    reconnectJitter: reconnect.jitterMs,
+    reconnectJitterTLS: reconnect.jitterTlsMs,
+    user: auth.user,
+    pass: auth.pass,
+    token: auth.token,
+  };
+  if (auth.nkeySeed) natsOptions.authenticator = nkeyAuthenticator(new TextEncoder().encode(auth.nkeySeed));
+  if (auth.credsFile) natsOptions.authenticator = credsAuthenticator(readOptionFile(auth.credsFile, "auth.credsFile"));
+  if (tls) natsOptions.tls = { caFile: tls.ca, certFile: tls.cert, keyFile: tls.key };
+  return natsOptions;
+}
+
+function readOptionFile(file: string, option: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new EventBusError(ErrorCodes.CONFIG, `cannot read the file of option "${option}" (${file}): ${describeError(err)}`, { cause: err });
+  }
+}
+
+function toNatsHeaders(headers: MessageHeaders): MsgHdrs {
+  const natsHeaders = createHeaders();
+  for (const [key, value] of Object.entries(headers)) natsHeaders.set(key, value);
+  return natsHeaders;
+}
+
+function fromNatsHeaders(headers: MsgHdrs | undefined): MessageHeaders {
+  if (!headers) return {};
+  const record: Record<string, string> = {};
+  for (const key of headers.keys()) record[key] = headers.get(key);
+  return record;
+}
+
+function isNoResponders(err: unknown): boolean {
+  return err instanceof natsErrors.NoRespondersError || (err instanceof natsErrors.RequestError && err.isNoResponders());
+}
+
+function isTimeout(err: unknown): boolean {
+  return err instanceof natsErrors.TimeoutError || (err instanceof Error && err.cause instanceof natsErrors.TimeoutError);
+}
+
+function mapOperationError(err: unknown, what: string): EventBusError {
+  if (err instanceof natsErrors.ClosedConnectionError || err instanceof natsErrors.DrainingConnectionError) {
+    return new EventBusError(ErrorCodes.NOT_CONNECTED, `${what}: the connection is ${err instanceof natsErrors.DrainingConnectionError ? "draining" : "closed"}`, { cause: err });
+  }
+  return new EventBusError(ErrorCodes.PUBLISH, `${what}: ${describeError(err)}`, { cause: err });
+}
