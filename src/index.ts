@@ -20,3 +20,4 @@ export { MemoryTransport, MemoryBroker } from "./transport/memory.js";
 export { healthHandler } from "./express/health.js";
 export { withPublisher, route } from "./express/with-publisher.js";
 export { closeBusWithServer } from "./express/close-with-server.js";
+export { eventBusErrorHandler } from "./express/error-handler.js";

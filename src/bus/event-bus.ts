@@ -61,6 +61,7 @@ export class EventBus {
   #connected: Connected | undefined;
   #connecting: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
+  #draining: Promise<void> | undefined;
   #runners: ListenerRunner[] = [];
 
   get status(): BusStatus {
@@ -130,7 +131,12 @@ export class EventBus {
    * `drainTimeoutMs`), what was published is flushed, then the connection closes.
    * Rejects with EB_ERR_DRAIN_TIMEOUT if handlers outlived the timeout (the bus is closed anyway).
    */
-  async drain(): Promise<void> {
+  drain(): Promise<void> {
+    this.#draining ??= this.#drain().finally(() => (this.#draining = undefined));
+    return this.#draining;
+  }
+
+  async #drain(): Promise<void> {
     const connected = this.#connected;
     if (!connected || this.status === "closed") return;
     const runners = this.#runners;
@@ -161,7 +167,8 @@ export class EventBus {
     await transport.connect();
     this.#closing = undefined;
     this.#connected = { transport, options: loaded.options, codec: codec ?? new JsonCodec(), logger, container: container ?? rootContainer, configFile: loaded.configFile };
-    logger.info({ transport: transport.name, servers: loaded.options.servers.map(redactCredentials).join(",") }, "connected");
+    const servers = transport.name === "memory" ? undefined : loaded.options.servers.map(redactCredentials).join(",");
+    logger.info({ transport: transport.name, servers }, "connected");
   }
 
   async #close(): Promise<void> {

@@ -25,16 +25,23 @@ export function withPublisher<Req, Res>(
   return forwardRejections((req: Req, res: Res, next) => handler(container.resolve(EventPublisher), req, res, next));
 }
 
+type RouteMethod<Req, Res> = (req: Req, res: Res, next: Next) => unknown;
+type MethodsOf<C> = { [K in keyof C]: C[K] extends RouteMethod<never, never> ? K : never }[keyof C] & string;
+
 /**
  * Routes to a method of a controller class built by tsyringe (so it gets the
  * EventPublisher and anything else by constructor injection). Built once, on first use.
  *
  *   app.post("/orders", route(OrdersController, "create"))
  */
-export function route<C extends object, K extends keyof C & string, Req = never, Res = never>(controller: InjectionToken<C>, method: K): Handler<Req, Res> {
+export function route<C extends object, K extends MethodsOf<C>>(
+  controller: InjectionToken<C>,
+  method: K,
+): C[K] extends RouteMethod<infer Req, infer Res> ? Handler<Req, Res> : never {
   let instance: C | undefined;
-  return forwardRejections((req: Req, res: Res, next) => {
+  const handler = forwardRejections((req: unknown, res: unknown, next) => {
     instance ??= container.resolve(controller);
-    return (instance[method] as (req: Req, res: Res, next: Next) => unknown).call(instance, req, res, next);
+    return (instance[method] as RouteMethod<unknown, unknown>).call(instance, req, res, next);
   });
+  return handler as C[K] extends RouteMethod<infer Req, infer Res> ? Handler<Req, Res> : never;
 }

@@ -1,0 +1,25 @@
+import express from "express";
+import { eventBusErrorHandler, healthHandler, route, withPublisher } from "express-nats-events";
+import { OrdersController } from "./orders/orders.controller.js";
+
+export function createApp(): express.Express {
+  const app = express();
+  app.use(express.json());
+
+  // Class-based handlers: the controller gets EventPublisher by constructor injection.
+  app.post("/orders", route(OrdersController, "create"));
+  app.get("/quote/:sku", route(OrdersController, "quote"));
+
+  // A plain function handler gets the publisher in one line.
+  app.post(
+    "/orders/:id/cancel",
+    withPublisher(async (events, req: express.Request, res: express.Response) => {
+      await events.publish("order.cancelled", { id: req.params.id });
+      res.status(202).json({ id: req.params.id, cancelled: true });
+    }),
+  );
+
+  app.get("/healthz", healthHandler());
+  app.use(eventBusErrorHandler());
+  return app;
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+import "reflect-metadata";
+import { Command } from "commander";
+import { isEventBusError } from "../errors.js";
+import { addConnectionFlags } from "./connection-flags.js";
+import { registerListeners } from "./register-listeners.js";
+import { publishCommand, requestCommand } from "./send.js";
+
+const program = new Command("nats-events")
+  .description("Event-driven communication over NATS for Express services")
+  .showHelpAfterError();
+
+addConnectionFlags(
+  program
+    .command("register-listeners")
+    .description("load listener modules, subscribe every @Listen handler and run until SIGTERM (run it under pm2)")
+    .argument("[modules...]", "listener module files or globs (default: \"listeners\" from the config file)"),
+).action(registerListeners);
+
+addConnectionFlags(
+  program
+    .command("publish")
+    .description("publish one JSON event, e.g. nats-events publish order.created '{\"id\":1}'")
+    .argument("<subject>", "subject to publish to")
+    .argument("[json]", "payload as JSON (omit for an empty message)"),
+).action(publishCommand);
+
+addConnectionFlags(
+  program
+    .command("request")
+    .description("send a request and print the JSON reply, e.g. nats-events request quote.get '{\"sku\":\"A1\"}'")
+    .argument("<subject>", "subject to send the request to")
+    .argument("[json]", "payload as JSON")
+    .option("--timeout <ms>", "how long to wait for the reply", "5000"),
+).action(requestCommand);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  const code = isEventBusError(err) ? `${err.code}: ` : "";
+  process.stderr.write(`nats-events: ${code}${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,71 @@
+import path from "node:path";
+import { EventBus } from "../bus/event-bus.js";
+import { connectWithRetry } from "../bus/connect-with-retry.js";
+import { loadOptions } from "../bus/load-options.js";
+import { ErrorCodes, EventBusError, describeError } from "../errors.js";
+import { createConsoleLogger } from "../logger.js";
+import { listenerRegistry } from "../listeners/registry.js";
+import { connectOptionsFrom, type ConnectionFlags } from "./connection-flags.js";
+import { loadListenerModules } from "./load-listener-modules.js";
+
+/**
+ * The long-lived listener process pm2 runs next to the web server:
+ * load modules → connect (retrying) → subscribe every @Listen → tell pm2 "ready".
+ * First SIGINT/SIGTERM drains (handlers in flight finish) and exits 0; a second exits at once.
+ */
+export async function registerListeners(modules: string[], flags: ConnectionFlags): Promise<void> {
+  const connectOptions = connectOptionsFrom(flags);
+  const { configFile: _explicitFile, ...codeOptions } = connectOptions;
+  const { options, configFile } = await loadOptions(codeOptions, { configFile: flags.config });
+  const logger = createConsoleLogger(options.logLevel);
+  const stopping = new AbortController();
+  const bus = new EventBus();
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (++signals > 1) {
+      logger.warn({ signal }, "second signal: exiting without waiting for handlers");
+      process.exit(130);
+    }
+    logger.info({ signal, timeoutMs: options.drainTimeoutMs }, "stopping: draining subscriptions and waiting for handlers in flight");
+    stopping.abort();
+    bus.drain().then(
+      () => exit(0, "stopped cleanly"),
+      (err: unknown) => exit(1, `stopped with an error: ${describeError(err)}`),
+    );
+  };
+  const exit = (code: number, message: string) => {
+    (code === 0 ? logger.info : logger.error)({ code }, message);
+    process.exit(code);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  const [patterns, baseDir] = modules.length > 0 ? [modules, process.cwd()] : [options.listeners, configFile ? path.dirname(configFile) : process.cwd()];
+  if (patterns.length === 0) {
+    throw new EventBusError(
+      ErrorCodes.MODULE_LOAD,
+      `no listener modules given: pass files or globs (nats-events register-listeners "dist/listeners/*.js") or set "listeners" in ${configFile ?? "nats-events.config.js"}`,
+    );
+  }
+  const files = await loadListenerModules(patterns, baseDir);
+  const specs = listenerRegistry.all();
+  if (specs.length === 0) {
+    throw new EventBusError(ErrorCodes.MODULE_LOAD, `the listener modules (${files.join(", ")}) declare no @Listen handler`);
+  }
+  logger.info({ modules: files.length, listeners: specs.length }, "listener modules loaded");
+
+  try {
+    await connectWithRetry(bus, { ...connectOptions, logger }, { signal: stopping.signal, logger });
+  } catch (err) {
+    if (stopping.signal.aborted) return; // a signal arrived while waiting for the server: nothing to drain
+    throw err;
+  }
+  if (stopping.signal.aborted) return;
+  await bus.listen();
+  bus.onStatusChange((status) => {
+    // The transport gave up reconnecting (maxAttempts reached): exit so pm2 restarts us.
+    if (status === "closed" && !stopping.signal.aborted) exit(1, "connection closed for good; exiting so the process manager restarts it");
+  });
+  process.send?.("ready");
+  logger.info({ pid: process.pid, listeners: specs.length }, "ready");
+}
