@@ -2,7 +2,7 @@ import path from "node:path";
 import { lilconfig, type Loader } from "lilconfig";
 import { pathToFileURL } from "node:url";
 import { ErrorCodes, EventBusError, describeError } from "../errors.js";
-import { defaultOptions, type EventBusOptions, type EventBusOptionsInput } from "./options.js";
+import { defaultOptions, redactCredentials, type EventBusOptions, type EventBusOptionsInput } from "./options.js";
 
 export interface LoadOptionsContext {
   /** Where the config file search starts (default: process.cwd()). */
@@ -84,7 +84,8 @@ const VALIDATORS: Record<string, Validator> = {
 const NESTED = new Set(["reconnect", "auth", "tls"]);
 const SECRET = new Set(["auth.user", "auth.pass", "auth.token", "auth.nkeySeed"]);
 
-type Layer = { source: string; values: Record<string, unknown> };
+/** `variables` (environment layer only): option path → the variable that set it, so errors name the variable. */
+type Layer = { source: string; values: Record<string, unknown>; variables?: Record<string, string> };
 
 /**
  * Resolves the options of one bus: defaults < config file < code < environment.
@@ -96,7 +97,7 @@ export async function loadOptions(code: EventBusOptionsInput = {}, context: Load
   const layers: Layer[] = [];
   if (file) layers.push({ source: `config file ${file.path}`, values: flatten(file.config, `config file ${file.path}`) });
   layers.push({ source: "bus.connect() options", values: flatten(code, "bus.connect() options") });
-  layers.push({ source: "environment", values: readEnv(context.env ?? process.env) });
+  layers.push({ source: "environment", ...readEnv(context.env ?? process.env) });
 
   const merged: Record<string, unknown> = flatten(defaultOptions, "defaults");
   for (const layer of layers) {
@@ -104,13 +105,25 @@ export async function loadOptions(code: EventBusOptionsInput = {}, context: Load
       if (value === undefined) continue;
       const problem = VALIDATORS[key]!(value);
       if (problem) {
-        const shown = SECRET.has(key) ? "(value hidden)" : JSON.stringify(value);
-        throw new EventBusError(ErrorCodes.CONFIG, `invalid option "${key}" from ${layer.source}: ${problem}, got ${shown}`);
+        // Server URLs may carry user:password, so even non-secret values go through redaction.
+        const shown = SECRET.has(key) ? "(value hidden)" : redactCredentials(showValue(value));
+        const variable = layer.variables?.[key];
+        const source = variable ? `environment variable ${variable}` : layer.source;
+        throw new EventBusError(ErrorCodes.CONFIG, `invalid option "${key}" from ${source}: ${problem}, got ${shown}`);
       }
       merged[key] = value;
     }
   }
   return { options: unflatten(merged) as unknown as EventBusOptions, configFile: file?.path };
+}
+
+/** JSON where possible; BigInt or circular values must not turn a config error into a TypeError. */
+function showValue(value: unknown): string {
+  try {
+    return String(JSON.stringify(value));
+  } catch {
+    return String(value);
+  }
 }
 
 async function readConfigFile(context: LoadOptionsContext): Promise<{ path: string; config: unknown } | undefined> {
@@ -165,11 +178,13 @@ function unflatten(flat: Record<string, unknown>): Record<string, unknown> {
   return result;
 }
 
-function readEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+function readEnv(env: NodeJS.ProcessEnv): { values: Record<string, unknown>; variables: Record<string, string> } {
   const values: Record<string, unknown> = {};
+  const variables: Record<string, string> = {};
   for (const [name, [key, kind]] of Object.entries(ENV_VARS)) {
     const raw = env[name]?.trim();
     if (!raw) continue;
+    variables[key] = name;
     if (kind === "list") {
       values[key] = raw.split(",").map((item) => item.trim()).filter(Boolean);
     } else if (kind === "integer") {
@@ -181,7 +196,7 @@ function readEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
       values[key] = raw;
     }
   }
-  return values;
+  return { values, variables };
 }
 
 /** Variable name → option path, for docs and the CLI's --help. */

@@ -19,13 +19,15 @@ const KNOWN_OPTIONS = new Set<keyof ListenOptions>(["concurrency"]);
  */
 export function Listen(subject: string, queueGroup?: string, options: ListenOptions = {}): MethodDecorator {
   return (target, propertyKey, descriptor) => {
-    const listenerClass = target.constructor as ListenerClass;
+    // On a static method `target` is the class itself; name that class, not Function.
+    const listenerClass = (typeof target === "function" ? target : target.constructor) as ListenerClass;
     const id = `${listenerClass.name}.${String(propertyKey)}`;
     const fail = (code: typeof ErrorCodes.INVALID_LISTENER | typeof ErrorCodes.INVALID_SUBJECT, problem: string) => {
       throw new EventBusError(code, `@Listen on ${id}: ${problem}`);
     };
     if (typeof target === "function") fail(ErrorCodes.INVALID_LISTENER, "must decorate an instance method, not a static one");
-    if (typeof descriptor.value !== "function") fail(ErrorCodes.INVALID_LISTENER, "must decorate a method");
+    // Property decorators get no descriptor (possible from JavaScript or through a cast).
+    if (typeof descriptor?.value !== "function") fail(ErrorCodes.INVALID_LISTENER, "must decorate a method");
     const subjectIssue = subjectProblem(subject, true);
     if (subjectIssue) fail(ErrorCodes.INVALID_SUBJECT, `subject ${JSON.stringify(subject)} ${subjectIssue}`);
     const groupIssue = queueGroup === undefined ? undefined : queueGroupProblem(queueGroup);

@@ -12,6 +12,7 @@ import {
 } from "@nats-io/transport-node";
 import { ErrorCodes, EventBusError, describeError } from "../errors.js";
 import { redactCredentials, type EventBusOptions } from "../bus/options.js";
+import { splitServerCredentials } from "./server-credentials.js";
 import { StatusTracker } from "./status-tracker.js";
 import type {
   BusStatus,
@@ -163,17 +164,21 @@ class NatsDelivery implements Delivery {
 
 function toNatsOptions(options: EventBusOptions): NodeConnectionOptions {
   const { auth, tls, reconnect } = options;
+  // Explicit auth options win over credentials written into the server URLs.
+  const fromUrls = splitServerCredentials(options.servers);
+  const explicitAuth = Boolean(auth.user || auth.token || auth.nkeySeed || auth.credsFile);
+  const { user, pass, token } = explicitAuth ? auth : fromUrls;
   const natsOptions: NodeConnectionOptions = {
-    servers: options.servers,
+    servers: fromUrls.servers,
     name: options.name,
     timeout: options.connectTimeoutMs,
     maxReconnectAttempts: reconnect.maxAttempts,
     reconnectTimeWait: reconnect.waitMs,
     reconnectJitter: reconnect.jitterMs,
     reconnectJitterTLS: reconnect.jitterTlsMs,
-    user: auth.user,
-    pass: auth.pass,
-    token: auth.token,
+    user,
+    pass,
+    token,
   };
   if (auth.nkeySeed) natsOptions.authenticator = nkeyAuthenticator(new TextEncoder().encode(auth.nkeySeed));
   if (auth.credsFile) natsOptions.authenticator = credsAuthenticator(readOptionFile(auth.credsFile, "auth.credsFile"));
