@@ -4,7 +4,7 @@
  * decode() throws EB_ERR_DECODE and the runner keeps such messages away from handlers.
  */
 export interface Codec {
-  /** Written to the `Content-Type` header of every message this codec encodes. */
+  /** The MIME type of what encode() writes (e.g. "application/json"). */
   readonly contentType: string;
   encode(value: unknown, subject: string): Uint8Array;
   decode(bytes: Uint8Array, subject: string): unknown;

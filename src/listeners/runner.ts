@@ -58,6 +58,9 @@ export class ListenerRunner {
         (delivery) => limit.run(() => this.#handle(spec, handler, delivery)),
       );
       this.#active.push({ spec, subscription, limit });
+      void subscription.closed.then((error) => {
+        if (error) this.deps.logger.error({ subject: spec.subject, listener: spec.id, code: ErrorCodes.SUBSCRIBE, error: describeError(error) }, "subscription ended by the server; this listener receives nothing until restarted");
+      });
       this.deps.logger.info({ subject: spec.subject, group: spec.queueGroup ?? "(none)", listener: spec.id }, "subscribed");
     }
   }

@@ -22,6 +22,7 @@ interface MemorySubscriber {
   pending: number;
   draining: boolean;
   drained?: () => void;
+  ended?: () => void;
 }
 
 /**
@@ -145,7 +146,10 @@ export class MemoryTransport implements Transport {
     const subscriber: MemorySubscriber = { pattern: spec.subject, queueGroup: spec.queueGroup, deliver, pending: 0, draining: false };
     this.broker.add(subscriber);
     this.#subscribers.add(subscriber);
-    return { drain: () => this.#drainSubscriber(subscriber) };
+    let ended!: (result: undefined) => void;
+    const closed = new Promise<undefined>((resolve) => (ended = resolve));
+    subscriber.ended = () => ended(undefined);
+    return { drain: () => this.#drainSubscriber(subscriber), closed };
   }
 
   async drain(): Promise<void> {
@@ -154,17 +158,20 @@ export class MemoryTransport implements Transport {
   }
 
   async close(): Promise<void> {
-    for (const subscriber of this.#subscribers) this.broker.remove(subscriber);
+    for (const subscriber of this.#subscribers) {
+      this.broker.remove(subscriber);
+      subscriber.ended?.();
+    }
     this.#subscribers.clear();
     this.#tracker.set("closed");
   }
 
-  #drainSubscriber(subscriber: MemorySubscriber): Promise<void> {
+  async #drainSubscriber(subscriber: MemorySubscriber): Promise<void> {
     subscriber.draining = true;
     this.broker.remove(subscriber);
     this.#subscribers.delete(subscriber);
-    if (subscriber.pending === 0) return Promise.resolve();
-    return new Promise<void>((resolve) => (subscriber.drained = resolve));
+    if (subscriber.pending > 0) await new Promise<void>((resolve) => (subscriber.drained = resolve));
+    subscriber.ended?.();
   }
 
   #assertConnected(subject: string): void {

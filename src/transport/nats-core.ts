@@ -98,13 +98,16 @@ export class NatsCoreTransport implements Transport {
       const subscription = connection.subscribe(spec.subject, {
         queue: spec.queueGroup,
         callback: (err, msg) => {
-          // Errors here are terminal for the subscription (permission violation); nats.js closes it.
+          // An error here ends the subscription (permission violation); `closed` reports it.
           if (!err) deliver(new NatsDelivery(msg));
         },
       });
       // A round trip makes the server's permission check (and the interest) visible before we say "subscribed".
       await connection.flush();
-      return { drain: () => (subscription.isClosed() ? Promise.resolve() : subscription.drain()) };
+      return {
+        drain: () => (subscription.isClosed() ? Promise.resolve() : subscription.drain()),
+        closed: subscription.closed.then((result) => result || undefined),
+      };
     } catch (err) {
       throw new EventBusError(ErrorCodes.SUBSCRIBE, `cannot subscribe to "${spec.subject}" for ${spec.listenerId}: ${describeError(err)}`, { cause: err });
     }

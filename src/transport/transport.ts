@@ -48,6 +48,11 @@ export interface SubscriptionSpec {
 export interface Subscription {
   /** Stops taking new messages; resolves once messages already received were handed over. */
   drain(): Promise<void>;
+  /**
+   * Settles when the subscription has ended: with undefined after drain/close, with
+   * an Error when the server ended it (e.g. a permission violation).
+   */
+  readonly closed: Promise<Error | undefined>;
 }
 
 export interface RequestOptions {
