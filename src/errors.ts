@@ -38,6 +38,14 @@ export const ErrorCodes = {
   MODULE_LOAD: "EB_ERR_MODULE_LOAD",
   /** Handlers in flight did not finish within the drain timeout. */
   DRAIN_TIMEOUT: "EB_ERR_DRAIN_TIMEOUT",
+  /** Thrown by a handler (NonRetryableError): dead-letter the message now, do not retry. */
+  NON_RETRYABLE: "EB_ERR_NON_RETRYABLE",
+  /** No configured JetStream stream captures a subject that is published or listened to. */
+  NO_STREAM: "EB_ERR_NO_STREAM",
+  /** The JetStream server did not confirm a publish (PubAck) in time, or refused it. */
+  PUBLISH_ACK: "EB_ERR_PUBLISH_ACK",
+  /** Creating or updating a stream or consumer failed. */
+  PROVISION: "EB_ERR_PROVISION",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -64,6 +72,18 @@ export class RemoteError extends EventBusError {
     this.subject = subject;
     this.remoteCode = remoteCode;
     this.remoteMessage = remoteMessage;
+  }
+}
+
+/**
+ * Throw it from a handler to say "retrying cannot help" (invalid business input,
+ * say): the message goes to the dead letters at once instead of being redelivered.
+ */
+export class NonRetryableError extends EventBusError {
+  override name = "NonRetryableError";
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCodes.NON_RETRYABLE, message, options);
   }
 }
 

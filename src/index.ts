@@ -1,11 +1,11 @@
 import "reflect-metadata";
 
-export { EventBus, type ConnectOptions, type PublishOptions, type RequestOptions } from "./bus/event-bus.js";
+export { EventBus, type ConnectOptions, type PublishOptions, type PublishAllItem, type RequestOptions } from "./bus/event-bus.js";
 export { EventPublisher } from "./bus/event-publisher.js";
-export { connectWithRetry, type RetryOptions } from "./bus/connect-with-retry.js";
+export { connectWithRetry, type ConnectRetryOptions } from "./bus/connect-with-retry.js";
 export { loadOptions, environmentVariables, type LoadedOptions, type LoadOptionsContext } from "./bus/load-options.js";
-export { defaultOptions, type EventBusOptions, type EventBusOptionsInput, type TransportName, type LogLevel } from "./bus/options.js";
-export { ErrorCodes, EventBusError, RemoteError, isEventBusError, type ErrorCode } from "./errors.js";
+export { defaultOptions, type EventBusOptions, type EventBusOptionsInput, type TransportName, type LogLevel, type StreamOptions, type RetryPolicy } from "./bus/options.js";
+export { ErrorCodes, EventBusError, NonRetryableError, RemoteError, isEventBusError, type ErrorCode } from "./errors.js";
 export type { Codec } from "./codec/codec.js";
 export { JsonCodec } from "./codec/json-codec.js";
 export type { Logger } from "./logger.js";
@@ -15,7 +15,7 @@ export { listenerRegistry, type ListenOptions, type ListenerSpec, type ListenerC
 export type { MessageContext, ListenerHandler } from "./listeners/message-context.js";
 export { DEFAULT_CONCURRENCY } from "./listeners/runner.js";
 export { DeadLetterHeaders } from "./listeners/dead-letter.js";
-export type { Transport, TransportFeatures, BusStatus, Delivery, InboundMessage, MessageHeaders, Subscription, SubscriptionSpec } from "./transport/transport.js";
+export type { Transport, TransportFeatures, BusStatus, Delivery, InboundMessage, MessageHeaders, Subscription, SubscriptionSpec, Settlement, ProvisionChange, PublishReceipt, SendOptions } from "./transport/transport.js";
 export { MemoryTransport, MemoryBroker } from "./transport/memory.js";
 export { healthHandler } from "./express/health.js";
 export { withPublisher, route } from "./express/with-publisher.js";

@@ -52,3 +52,18 @@ export function subjectMatches(pattern: string, subject: string): boolean {
   }
   return p.length === s.length;
 }
+
+/**
+ * Does every subject `pattern` can match also match `container`? (Is a listener's
+ * subject fully captured by a stream's subject?) Both may hold wildcards.
+ */
+export function subjectCovers(container: string, pattern: string): boolean {
+  const c = container.split(".");
+  const p = pattern.split(".");
+  for (let i = 0; i < c.length; i++) {
+    if (c[i] === ">") return p.length > i;
+    if (i >= p.length || p[i] === ">") return false;
+    if (c[i] !== "*" && (p[i] === "*" || c[i] !== p[i])) return false;
+  }
+  return c.length === p.length;
+}

@@ -2,14 +2,14 @@ import "reflect-metadata";
 import { container as rootContainer, singleton, type DependencyContainer } from "tsyringe";
 import type { Codec } from "../codec/codec.js";
 import { JsonCodec } from "../codec/json-codec.js";
-import { ErrorCodes, EventBusError } from "../errors.js";
+import { ErrorCodes, EventBusError, describeError, isEventBusError } from "../errors.js";
 import { createConsoleLogger, type Logger } from "../logger.js";
 import { listenerRegistry, type ListenerClass, type ListenerSpec } from "../listeners/registry.js";
-import { ListenerRunner } from "../listeners/runner.js";
+import { ListenerRunner, subscriptionSpecOf } from "../listeners/runner.js";
 import { assertPublishSubject } from "../subject.js";
 import { createTransport } from "../transport/create-transport.js";
 import { StatusTracker } from "../transport/status-tracker.js";
-import type { BusStatus, MessageHeaders, Transport } from "../transport/transport.js";
+import type { BusStatus, MessageHeaders, ProvisionChange, PublishReceipt, Transport } from "../transport/transport.js";
 import { remoteErrorOf } from "./error-reply.js";
 import { loadOptions } from "./load-options.js";
 import { redactCredentials, type EventBusOptions, type EventBusOptionsInput } from "./options.js";
@@ -33,6 +33,14 @@ export interface ConnectOptions extends EventBusOptionsInput {
 
 export interface PublishOptions {
   headers?: MessageHeaders;
+  /** JetStream: deduplication id (Nats-Msg-Id); a repeat within the stream's window is not stored again. */
+  msgId?: string;
+}
+
+export interface PublishAllItem {
+  subject: string;
+  data?: unknown;
+  options?: PublishOptions;
 }
 
 export interface RequestOptions {
@@ -97,10 +105,42 @@ export class EventBus {
     return this.#connecting;
   }
 
-  async publish(subject: string, data?: unknown, options: PublishOptions = {}): Promise<void> {
+  /**
+   * Resolves once the transport accepted the message (JetStream: stored, with the
+   * receipt saying whether it was a duplicate). Encoding errors throw before anything is sent.
+   */
+  async publish(subject: string, data?: unknown, options: PublishOptions = {}): Promise<PublishReceipt> {
     assertPublishSubject(subject);
     const { transport, codec } = this.#require(`publish to "${subject}"`);
-    await transport.publish(subject, codec.encode(data, subject), options.headers);
+    return transport.publish(subject, codec.encode(data, subject), options);
+  }
+
+  /**
+   * Publishes many messages with at most `maxInFlight` unconfirmed at once, so bulk
+   * sends are neither one-round-trip-per-message slow nor unbounded in memory.
+   * Resolves with the receipts in input order; on the first failure it waits for the
+   * publishes in flight, then rejects naming the index of the message that failed.
+   */
+  async publishAll(items: Iterable<PublishAllItem>, { maxInFlight = 256 }: { maxInFlight?: number } = {}): Promise<PublishReceipt[]> {
+    const receipts: PublishReceipt[] = [];
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown;
+    let index = 0;
+    for (const item of items) {
+      if (failure) break;
+      const position = index++;
+      const sent: Promise<void> = this.publish(item.subject, item.data, item.options).then(
+        (receipt) => void (receipts[position] = receipt),
+        (err: unknown) =>
+          void (failure ??= new EventBusError(isEventBusError(err) ? err.code : ErrorCodes.PUBLISH, `publishAll: message #${position} to "${item.subject}" failed: ${describeError(err)}`, { cause: err })),
+      );
+      inFlight.add(sent);
+      void sent.then(() => inFlight.delete(sent));
+      if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    if (failure) throw failure;
+    return receipts;
   }
 
   /** Rejects with EB_ERR_REQUEST_TIMEOUT, EB_ERR_NO_RESPONDERS, or a RemoteError (EB_ERR_REMOTE) when the responder threw. */
@@ -120,10 +160,27 @@ export class EventBus {
    */
   async listen(classes?: readonly ListenerClass[]): Promise<readonly ListenerSpec[]> {
     const { transport, codec, logger, container, options } = this.#require("listen");
-    const runner = new ListenerRunner({ transport, codec, logger, container, deadLetterPrefix: options.deadLetterPrefix });
+    await this.provision(classes);
+    const runner = new ListenerRunner({ transport, codec, logger, container, deadLetterPrefix: options.deadLetterPrefix, retry: options.retry });
     this.#runners.push(runner);
     await runner.start(listenerRegistry.all(classes));
     return runner.listeners;
+  }
+
+  /**
+   * Creates or updates what the listeners need on a durable transport (streams and
+   * durable consumers; idempotent), or with `dryRun` only reports it. listen() runs it
+   * first; `nats-events provision` runs it alone. Core transports need nothing: [].
+   */
+  async provision(classes?: readonly ListenerClass[], { dryRun = false }: { dryRun?: boolean } = {}): Promise<ProvisionChange[]> {
+    const { transport, logger } = this.#require("provision");
+    if (!transport.provision) return [];
+    const changes = await transport.provision(listenerRegistry.all(classes).map(subscriptionSpecOf), { dryRun });
+    for (const change of changes) {
+      if (change.action === "unchanged") continue;
+      logger.info({ kind: change.kind, name: change.name, detail: change.detail }, `${dryRun ? "would " : ""}${change.action} ${change.kind}`);
+    }
+    return changes;
   }
 
   /**

@@ -2,6 +2,7 @@ import path from "node:path";
 import { lilconfig, type Loader } from "lilconfig";
 import { pathToFileURL } from "node:url";
 import { ErrorCodes, EventBusError, describeError } from "../errors.js";
+import { streamsProblem } from "./stream-options.js";
 import { defaultOptions, redactCredentials, type EventBusOptions, type EventBusOptionsInput } from "./options.js";
 
 export interface LoadOptionsContext {
@@ -46,6 +47,8 @@ const ENV_VARS: Record<string, readonly [option: string, kind: EnvKind]> = {
   NATS_DRAIN_TIMEOUT_MS: ["drainTimeoutMs", "integer"],
   NATS_EVENTS_LISTENERS: ["listeners", "list"],
   NATS_EVENTS_LOG_LEVEL: ["logLevel", "text"],
+  NATS_EVENTS_MAX_DELIVER: ["retry.maxDeliver", "integer"],
+  NATS_EVENTS_ACK_WAIT_MS: ["ackWaitMs", "integer"],
 };
 
 type Validator = (value: unknown) => string | undefined;
@@ -80,8 +83,15 @@ const VALIDATORS: Record<string, Validator> = {
   listeners: isStringList,
   deadLetterPrefix: isString,
   logLevel: oneOf("debug", "info", "warn", "error", "silent"),
+  streams: streamsProblem,
+  deadLetterStream: isString,
+  "retry.maxDeliver": isInteger(1),
+  "retry.initialDelayMs": isInteger(0),
+  "retry.maxDelayMs": isInteger(0),
+  ackWaitMs: isInteger(1_000),
+  publishTimeoutMs: isInteger(1),
 };
-const NESTED = new Set(["reconnect", "auth", "tls"]);
+const NESTED = new Set(["reconnect", "auth", "tls", "retry"]);
 const SECRET = new Set(["auth.user", "auth.pass", "auth.token", "auth.nkeySeed"]);
 
 /** `variables` (environment layer only): option path → the variable that set it, so errors name the variable. */

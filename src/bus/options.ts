@@ -3,7 +3,7 @@
  * later ones winning: defaults < config file < code (bus.connect(options)) < environment.
  * See load-options.ts for where each layer is read, and the README's configuration reference.
  */
-export type TransportName = "memory" | "nats";
+export type TransportName = "memory" | "nats" | "jetstream";
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 
 export interface ReconnectOptions {
@@ -33,6 +33,33 @@ export interface TlsFileOptions {
   key?: string;
 }
 
+/** One JetStream stream, created or updated by provisioning (like a Django migration for the bus). */
+export interface StreamOptions {
+  name: string;
+  /** Subjects the stream captures; wildcards allowed. */
+  subjects: string[];
+  /** Default "file" (survives a server restart). */
+  storage?: "file" | "memory";
+  /** Default "limits": messages stay until a limit removes them, whoever consumed them. */
+  retention?: "limits" | "interest" | "workqueue";
+  maxAgeMs?: number;
+  maxBytes?: number;
+  maxMsgs?: number;
+  /** Default 1; use 3 on a cluster. */
+  replicas?: number;
+  /** Messages with the same msgId within this window are stored once. Default 2 minutes. */
+  duplicateWindowMs?: number;
+}
+
+/** How a failed handler is retried on transports that redeliver (JetStream). */
+export interface RetryPolicy {
+  /** Deliveries in all (the first one included) before the message is dead-lettered. */
+  maxDeliver: number;
+  /** Delay before the second delivery; doubles each time (with jitter) up to maxDelayMs. */
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
 export interface EventBusOptions {
   transport: TransportName;
   servers: string[];
@@ -51,11 +78,22 @@ export interface EventBusOptions {
   /** Handler failures without a reply are copied to `<prefix>.<subject>`. */
   deadLetterPrefix: string;
   logLevel: LogLevel;
+  /** JetStream: streams provisioning creates or updates. */
+  streams: StreamOptions[];
+  /** JetStream: the stream that keeps dead letters (captures `<deadLetterPrefix>.>`, limits retention). */
+  deadLetterStream: string;
+  /** JetStream: defaults for every listener; @Listen options override them. */
+  retry: RetryPolicy;
+  /** JetStream: how long the server waits for an ack before redelivering; long handlers send "working" at half of it. */
+  ackWaitMs: number;
+  /** JetStream: how long publish waits for the server's PubAck. */
+  publishTimeoutMs: number;
 }
 
 /** What callers pass: any subset, nested objects partial too. */
-export type EventBusOptionsInput = Partial<Omit<EventBusOptions, "reconnect" | "auth" | "tls">> & {
+export type EventBusOptionsInput = Partial<Omit<EventBusOptions, "reconnect" | "auth" | "tls" | "retry">> & {
   reconnect?: Partial<ReconnectOptions>;
+  retry?: Partial<RetryPolicy>;
   auth?: AuthOptions;
   tls?: TlsFileOptions;
 };
@@ -71,6 +109,11 @@ export const defaultOptions: EventBusOptions = {
   listeners: [],
   deadLetterPrefix: "dead-letter",
   logLevel: "info",
+  streams: [],
+  deadLetterStream: "DEAD_LETTERS",
+  retry: { maxDeliver: 5, initialDelayMs: 1_000, maxDelayMs: 60_000 },
+  ackWaitMs: 30_000,
+  publishTimeoutMs: 5_000,
 };
 
 /** Hides the userinfo of every URL in `text` so credentials never reach a log line or an error. */

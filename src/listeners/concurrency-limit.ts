@@ -13,9 +13,13 @@ export class ConcurrencyLimit {
     return this.#running + this.#waiting.length;
   }
 
-  run(task: () => Promise<void>): void {
-    if (this.#running < this.limit) this.#start(task);
-    else this.#waiting.push(task);
+  /** Resolves when the task has finished (it never rejects: tasks handle their own errors). */
+  run(task: () => Promise<void>): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const settled = () => task().finally(resolve);
+      if (this.#running < this.limit) this.#start(settled);
+      else this.#waiting.push(settled);
+    });
   }
 
   idle(): Promise<void> {

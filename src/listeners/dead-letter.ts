@@ -2,7 +2,12 @@ import { describeError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { Delivery, Transport } from "../transport/transport.js";
 
-export type FailureReason = "handler-error" | "undecodable";
+/**
+ * handler-error: the handler threw on a transport that cannot redeliver (core NATS);
+ * max-deliveries: it threw on the last allowed delivery; non-retryable: it threw
+ * NonRetryableError; undecodable: the payload could not be decoded (poison).
+ */
+export type FailureReason = "handler-error" | "max-deliveries" | "non-retryable" | "undecodable";
 
 /** Headers added to a dead letter, next to the original message's own headers. */
 export const DeadLetterHeaders = {
@@ -12,13 +17,16 @@ export const DeadLetterHeaders = {
   listener: "Eb-Listener",
   originalSubject: "Eb-Original-Subject",
   deliveryCount: "Eb-Delivery-Count",
+  originalStream: "Eb-Original-Stream",
+  originalSequence: "Eb-Original-Seq",
 } as const;
 
 /**
  * Copies a message that could not be handled to `<prefix>.<subject>`, with the
  * original bytes and headers plus why it failed, so it can be inspected and
  * re-published. Messages already on the dead-letter prefix are never copied again
- * (a `>` listener must not loop on its own dead letters).
+ * (a `>` listener must not loop on its own dead letters). Resolves true once the
+ * transport accepted the copy (on JetStream: stored), false when it could not.
  */
 export async function sendToDeadLetter(
   transport: Transport,
@@ -26,8 +34,8 @@ export async function sendToDeadLetter(
   prefix: string,
   delivery: Delivery,
   failure: { reason: FailureReason; error: unknown; listener: string },
-): Promise<void> {
-  if (delivery.subject === prefix || delivery.subject.startsWith(`${prefix}.`)) return;
+): Promise<boolean> {
+  if (delivery.subject === prefix || delivery.subject.startsWith(`${prefix}.`)) return true;
   const code = (failure.error as { code?: unknown } | null)?.code;
   const headers = {
     ...delivery.headers,
@@ -37,10 +45,16 @@ export async function sendToDeadLetter(
     [DeadLetterHeaders.listener]: failure.listener,
     [DeadLetterHeaders.originalSubject]: delivery.subject,
     [DeadLetterHeaders.deliveryCount]: String(delivery.deliveryCount),
+    ...(delivery.source && {
+      [DeadLetterHeaders.originalStream]: delivery.source.stream,
+      [DeadLetterHeaders.originalSequence]: String(delivery.source.seq),
+    }),
   };
   try {
-    await transport.publish(`${prefix}.${delivery.subject}`, delivery.data, headers);
+    await transport.publish(`${prefix}.${delivery.subject}`, delivery.data, { headers });
+    return true;
   } catch (err) {
     logger.error({ subject: delivery.subject, listener: failure.listener, error: describeError(err) }, "could not copy the message to the dead-letter subject");
+    return false;
   }
 }

@@ -2,7 +2,21 @@ import { ErrorCodes, EventBusError } from "../errors.js";
 import { queueGroupProblem, subjectProblem } from "../subject.js";
 import { listenerRegistry, type ListenOptions, type ListenerClass } from "./registry.js";
 
-const KNOWN_OPTIONS = new Set<keyof ListenOptions>(["concurrency"]);
+/** Each option's check: undefined when fine, else what is wrong. */
+const OPTION_CHECKS: Record<keyof ListenOptions, (value: unknown) => string | undefined> = {
+  concurrency: (v) => (Number.isInteger(v) && (v as number) >= 1 ? undefined : "must be an integer >= 1"),
+  durable: (v) => (typeof v === "boolean" ? undefined : "must be true or false"),
+  ackWaitMs: (v) => (Number.isInteger(v) && (v as number) >= 1_000 ? undefined : "must be an integer >= 1000"),
+  retry: (v) => {
+    if (v === null || typeof v !== "object") return "must be an object like { maxDeliver: 5, initialDelayMs: 1000, maxDelayMs: 60000 }";
+    for (const [key, value] of Object.entries(v)) {
+      if (!["maxDeliver", "initialDelayMs", "maxDelayMs"].includes(key)) return `has unknown field "${key}" (known: maxDeliver, initialDelayMs, maxDelayMs)`;
+      const min = key === "maxDeliver" ? 1 : 0;
+      if (!Number.isInteger(value) || (value as number) < min) return `field "${key}" must be an integer >= ${min}`;
+    }
+    return undefined;
+  },
+};
 
 /**
  * Marks a method as the handler of `subject` (wildcards `*` and `>` allowed).
@@ -32,12 +46,11 @@ export function Listen(subject: string, queueGroup?: string, options: ListenOpti
     if (subjectIssue) fail(ErrorCodes.INVALID_SUBJECT, `subject ${JSON.stringify(subject)} ${subjectIssue}`);
     const groupIssue = queueGroup === undefined ? undefined : queueGroupProblem(queueGroup);
     if (groupIssue) fail(ErrorCodes.INVALID_SUBJECT, `queue group ${JSON.stringify(queueGroup)} ${groupIssue}`);
-    for (const key of Object.keys(options)) {
-      if (!KNOWN_OPTIONS.has(key as keyof ListenOptions)) fail(ErrorCodes.INVALID_LISTENER, `unknown option "${key}"; known: ${[...KNOWN_OPTIONS].join(", ")}`);
-    }
-    const { concurrency } = options;
-    if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
-      fail(ErrorCodes.INVALID_LISTENER, `option "concurrency" must be an integer >= 1, got ${JSON.stringify(concurrency)}`);
+    for (const [key, value] of Object.entries(options)) {
+      const check = OPTION_CHECKS[key as keyof ListenOptions];
+      if (!check) fail(ErrorCodes.INVALID_LISTENER, `unknown option "${key}"; known: ${Object.keys(OPTION_CHECKS).join(", ")}`);
+      const problem = value === undefined ? undefined : check(value);
+      if (problem) fail(ErrorCodes.INVALID_LISTENER, `option "${key}" ${problem}, got ${JSON.stringify(value)}`);
     }
     const method = String(propertyKey);
     const duplicate = listenerRegistry

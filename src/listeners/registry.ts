@@ -1,3 +1,5 @@
+import type { RetryPolicy } from "../bus/options.js";
+
 /** A class whose instances tsyringe builds. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ListenerClass = new (...args: any[]) => object;
@@ -5,6 +7,15 @@ export type ListenerClass = new (...args: any[]) => object;
 export interface ListenOptions {
   /** Most handler calls of this listener running at once in one process (default 100). */
   concurrency?: number;
+  /**
+   * JetStream only. Default true: a durable consumer. false: a plain core-NATS
+   * subscription, for request-reply responders (JetStream does not carry reply subjects).
+   */
+  durable?: boolean;
+  /** JetStream only: overrides the bus's `retry` option for this listener. */
+  retry?: Partial<RetryPolicy>;
+  /** JetStream only: overrides the bus's `ackWaitMs` for this listener's consumer. */
+  ackWaitMs?: number;
 }
 
 /** What one @Listen recorded. Nothing subscribes until a runner is given these. */

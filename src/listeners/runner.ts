@@ -1,8 +1,10 @@
 import type { DependencyContainer } from "tsyringe";
 import type { Codec } from "../codec/codec.js";
-import { ErrorCodes, EventBusError, describeError } from "../errors.js";
-import type { Logger } from "../logger.js";
+import { backoffDelayMs } from "../backoff.js";
 import { errorReplyHeaders } from "../bus/error-reply.js";
+import type { RetryPolicy } from "../bus/options.js";
+import { ErrorCodes, EventBusError, NonRetryableError, describeError } from "../errors.js";
+import type { Logger } from "../logger.js";
 import type { Delivery, MessageHeaders, Subscription, Transport } from "../transport/transport.js";
 import { ConcurrencyLimit } from "./concurrency-limit.js";
 import { sendToDeadLetter, type FailureReason } from "./dead-letter.js";
@@ -17,6 +19,8 @@ export interface RunnerDependencies {
   readonly container: DependencyContainer;
   readonly logger: Logger;
   readonly deadLetterPrefix: string;
+  /** The bus-wide retry policy; a listener's `retry` option overrides parts of it. */
+  readonly retry: RetryPolicy;
 }
 
 interface ActiveListener {
@@ -25,13 +29,28 @@ interface ActiveListener {
   readonly limit: ConcurrencyLimit;
 }
 
+/** What @Listen recorded, as the transport needs it. */
+export function subscriptionSpecOf(spec: ListenerSpec) {
+  return {
+    subject: spec.subject,
+    queueGroup: spec.queueGroup,
+    listenerId: spec.id,
+    concurrency: spec.options.concurrency ?? DEFAULT_CONCURRENCY,
+    durable: spec.options.durable ?? true,
+    ackWaitMs: spec.options.ackWaitMs,
+  };
+}
+
 /**
  * Turns recorded @Listen specs into subscriptions, and each delivery into one
  * handler call with bounded concurrency. Owns the outcome policy:
- * - handler resolves: its value is the reply when the message was a request;
- * - handler throws: logged; a request gets an error reply, other messages are
- *   copied to the dead-letter subject (core transports cannot redeliver);
- * - payload cannot be decoded: the handler is never called; same as a failure.
+ * - handler resolves: ack (durable transports); its value is the reply to a request;
+ * - handler throws: a request gets an error reply; on a transport that redelivers,
+ *   the message comes back after a backoff delay until retry.maxDeliver, then (or at
+ *   once for NonRetryableError) it is dead-lettered and terminated; on core
+ *   transports it is dead-lettered at once;
+ * - payload cannot be decoded (poison): the handler is never called; dead letter at once.
+ * A message is terminated only after its dead letter was accepted; if that fails it is redelivered.
  */
 export class ListenerRunner {
   #active: ActiveListener[] = [];
@@ -52,10 +71,11 @@ export class ListenerRunner {
     for (const spec of specs) {
       const instance = instances.get(spec.target) as Record<string, ListenerHandler>;
       const handler = instance[spec.method]!.bind(instance);
-      const limit = new ConcurrencyLimit(spec.options.concurrency ?? DEFAULT_CONCURRENCY);
-      const subscription = await this.deps.transport.subscribe(
-        { subject: spec.subject, queueGroup: spec.queueGroup, listenerId: spec.id },
-        (delivery) => limit.run(() => this.#handle(spec, handler, delivery)),
+      const subscriptionSpec = subscriptionSpecOf(spec);
+      const retry = { ...this.deps.retry, ...spec.options.retry };
+      const limit = new ConcurrencyLimit(subscriptionSpec.concurrency);
+      const subscription = await this.deps.transport.subscribe(subscriptionSpec, (delivery) =>
+        limit.run(() => this.#handle(spec, retry, handler, delivery)),
       );
       this.#active.push({ spec, subscription, limit });
       void subscription.closed.then((error) => {
@@ -96,34 +116,56 @@ export class ListenerRunner {
     }
   }
 
-  async #handle(spec: ListenerSpec, handler: ListenerHandler, delivery: Delivery): Promise<void> {
+  async #handle(spec: ListenerSpec, retry: RetryPolicy, handler: ListenerHandler, delivery: Delivery): Promise<void> {
     let data: unknown;
     try {
       data = this.deps.codec.decode(delivery.data, delivery.subject);
     } catch (err) {
       this.deps.logger.warn({ subject: delivery.subject, listener: spec.id, code: ErrorCodes.DECODE, reason: describeError(err) }, "message rejected: cannot decode");
-      return this.#fail(spec, delivery, "undecodable", err);
+      return this.#reject(spec, delivery, "undecodable", err);
     }
     const context = new DeliveryContext(delivery, spec.id, this.deps.codec);
     try {
       const result = await handler(data, context);
       if (delivery.reply !== undefined) context.reply(result);
+    } catch (err) {
+      return this.#failed(spec, retry, delivery, err, context);
+    }
+    try {
+      await delivery.settlement?.ack();
       this.deps.logger.debug({ subject: delivery.subject, listener: spec.id }, "handled");
     } catch (err) {
-      this.deps.logger.error(
-        { subject: delivery.subject, listener: spec.id, code: (err as { code?: unknown })?.code, deliveryCount: delivery.deliveryCount, error: describeError(err) },
-        "handler failed",
-      );
-      await this.#fail(spec, delivery, "handler-error", err, context);
+      // Handled, but the server did not confirm the ack: it may deliver the message again (at-least-once).
+      this.deps.logger.warn({ subject: delivery.subject, listener: spec.id, error: describeError(err) }, "handled, but the ack was not confirmed; the message may come again");
     }
   }
 
-  async #fail(spec: ListenerSpec, delivery: Delivery, reason: FailureReason, error: unknown, context?: DeliveryContext): Promise<void> {
-    if (delivery.reply !== undefined) {
-      if (!context?.replied) delivery.respond(new Uint8Array(0), errorReplyHeaders(error));
+  async #failed(spec: ListenerSpec, retry: RetryPolicy, delivery: Delivery, error: unknown, context: DeliveryContext): Promise<void> {
+    const nonRetryable = error instanceof NonRetryableError;
+    const canRetry = delivery.settlement !== undefined && !nonRetryable && delivery.deliveryCount < retry.maxDeliver;
+    const fields = { subject: delivery.subject, listener: spec.id, code: (error as { code?: unknown })?.code, deliveryCount: delivery.deliveryCount, error: describeError(error) };
+    if (canRetry) {
+      const delayMs = backoffDelayMs(delivery.deliveryCount, retry);
+      this.deps.logger.warn({ ...fields, retryInMs: delayMs, maxDeliver: retry.maxDeliver }, "handler failed; will retry");
+      return delivery.settlement!.nak(delayMs);
+    }
+    this.deps.logger.error(fields, "handler failed");
+    if (delivery.reply !== undefined && !context.replied) delivery.respond(new Uint8Array(0), errorReplyHeaders(error));
+    const reason: FailureReason = nonRetryable ? "non-retryable" : delivery.settlement ? "max-deliveries" : "handler-error";
+    return this.#reject(spec, delivery, reason, error);
+  }
+
+  /** Dead-letters a message that will not be handled, then terminates it (durable transports). */
+  async #reject(spec: ListenerSpec, delivery: Delivery, reason: FailureReason, error: unknown): Promise<void> {
+    if (delivery.reply !== undefined && delivery.settlement === undefined) {
+      // A core request: the requester hears about it through the error reply, nothing to keep.
+      if (reason === "undecodable") delivery.respond(new Uint8Array(0), errorReplyHeaders(error));
       return;
     }
-    await sendToDeadLetter(this.deps.transport, this.deps.logger, this.deps.deadLetterPrefix, delivery, { reason, error, listener: spec.id });
+    const stored = await sendToDeadLetter(this.deps.transport, this.deps.logger, this.deps.deadLetterPrefix, delivery, { reason, error, listener: spec.id });
+    if (!delivery.settlement) return;
+    if (stored) delivery.settlement.term(`${reason}: ${describeError(error)}`.slice(0, 256));
+    else delivery.settlement.nak(backoffDelayMs(delivery.deliveryCount, this.deps.retry)); // never drop what we could not keep
   }
 }
 

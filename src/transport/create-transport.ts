@@ -1,12 +1,14 @@
 import { ErrorCodes, EventBusError } from "../errors.js";
 import type { EventBusOptions } from "../bus/options.js";
 import { MemoryTransport } from "./memory.js";
+import { JetStreamTransport } from "./jetstream/jetstream-transport.js";
 import { NatsCoreTransport } from "./nats-core.js";
 import type { Transport } from "./transport.js";
 
 const factories: Record<string, (options: EventBusOptions) => Transport> = {
   memory: () => new MemoryTransport(),
   nats: (options) => new NatsCoreTransport(options),
+  jetstream: (options) => new JetStreamTransport(options),
 };
 
 export function createTransport(options: EventBusOptions): Transport {

@@ -7,17 +7,20 @@ import type {
   Delivery,
   InboundMessage,
   MessageHeaders,
+  PublishReceipt,
   RequestOptions,
+  SendOptions,
   Subscription,
   SubscriptionSpec,
   Transport,
   TransportFeatures,
 } from "./transport.js";
+import { NOT_STORED } from "./transport.js";
 
 interface MemorySubscriber {
   readonly pattern: string;
   readonly queueGroup: string | undefined;
-  readonly deliver: (delivery: Delivery) => void;
+  readonly deliver: (delivery: Delivery) => unknown;
   /** Deliveries scheduled but not yet handed over; drain waits for them. */
   pending: number;
   draining: boolean;
@@ -108,9 +111,10 @@ export class MemoryTransport implements Transport {
     this.#tracker.set("connected");
   }
 
-  async publish(subject: string, data: Uint8Array, headers: MessageHeaders = {}): Promise<void> {
+  async publish(subject: string, data: Uint8Array, options: SendOptions = {}): Promise<PublishReceipt> {
     this.#assertConnected(subject);
-    this.broker.route({ subject, data, headers }, undefined);
+    this.broker.route({ subject, data, headers: options.headers ?? {} }, undefined);
+    return NOT_STORED;
   }
 
   request(subject: string, data: Uint8Array, options: RequestOptions): Promise<InboundMessage> {
@@ -141,7 +145,7 @@ export class MemoryTransport implements Transport {
     });
   }
 
-  async subscribe(spec: SubscriptionSpec, deliver: (delivery: Delivery) => void): Promise<Subscription> {
+  async subscribe(spec: SubscriptionSpec, deliver: (delivery: Delivery) => Promise<void>): Promise<Subscription> {
     this.#assertConnected(spec.subject);
     const subscriber: MemorySubscriber = { pattern: spec.subject, queueGroup: spec.queueGroup, deliver, pending: 0, draining: false };
     this.broker.add(subscriber);

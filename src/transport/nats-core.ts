@@ -19,12 +19,15 @@ import type {
   Delivery,
   InboundMessage,
   MessageHeaders,
+  PublishReceipt,
   RequestOptions,
+  SendOptions,
   Subscription,
   SubscriptionSpec,
   Transport,
   TransportFeatures,
 } from "./transport.js";
+import { NOT_STORED } from "./transport.js";
 
 /** Core NATS: at-most-once, native queue groups and request-reply, nothing kept while no one listens. */
 export class NatsCoreTransport implements Transport {
@@ -66,9 +69,14 @@ export class NatsCoreTransport implements Transport {
     void connection.closed().then(() => this.#tracker.set("closed"));
   }
 
-  async publish(subject: string, data: Uint8Array, headers?: MessageHeaders): Promise<void> {
+  async publish(subject: string, data: Uint8Array, options?: SendOptions): Promise<PublishReceipt> {
+    if (this.#tracker.status === "reconnecting") {
+      // nats.js discards what was queued while disconnected when it reconnects: refuse rather than lose it silently.
+      throw new EventBusError(ErrorCodes.NOT_CONNECTED, `cannot publish to "${subject}": the connection to NATS was lost and is being re-established; the message was not sent`);
+    }
     try {
-      this.connection.publish(subject, data, headers ? { headers: toNatsHeaders(headers) } : undefined);
+      this.connection.publish(subject, data, options?.headers ? { headers: toNatsHeaders(options.headers) } : undefined);
+      return NOT_STORED;
     } catch (err) {
       throw mapOperationError(err, `cannot publish to "${subject}"`);
     }
@@ -92,14 +100,14 @@ export class NatsCoreTransport implements Transport {
     }
   }
 
-  async subscribe(spec: SubscriptionSpec, deliver: (delivery: Delivery) => void): Promise<Subscription> {
+  async subscribe(spec: SubscriptionSpec, deliver: (delivery: Delivery) => Promise<void>): Promise<Subscription> {
     const connection = this.connection;
     try {
       const subscription = connection.subscribe(spec.subject, {
         queue: spec.queueGroup,
         callback: (err, msg) => {
           // An error here ends the subscription (permission violation); `closed` reports it.
-          if (!err) deliver(new NatsDelivery(msg));
+          if (!err) void deliver(new NatsDelivery(msg));
         },
       });
       // A round trip makes the server's permission check (and the interest) visible before we say "subscribed".
@@ -197,13 +205,13 @@ function readOptionFile(file: string, option: string): Uint8Array {
   }
 }
 
-function toNatsHeaders(headers: MessageHeaders): MsgHdrs {
+export function toNatsHeaders(headers: MessageHeaders): MsgHdrs {
   const natsHeaders = createHeaders();
   for (const [key, value] of Object.entries(headers)) natsHeaders.set(key, value);
   return natsHeaders;
 }
 
-function fromNatsHeaders(headers: MsgHdrs | undefined): MessageHeaders {
+export function fromNatsHeaders(headers: MsgHdrs | undefined): MessageHeaders {
   if (!headers) return {};
   const record: Record<string, string> = {};
   for (const key of headers.keys()) record[key] = headers.get(key);
@@ -218,7 +226,7 @@ function isTimeout(err: unknown): boolean {
   return err instanceof natsErrors.TimeoutError || (err instanceof Error && err.cause instanceof natsErrors.TimeoutError);
 }
 
-function mapOperationError(err: unknown, what: string): EventBusError {
+export function mapOperationError(err: unknown, what: string): EventBusError {
   if (err instanceof natsErrors.ClosedConnectionError || err instanceof natsErrors.DrainingConnectionError) {
     return new EventBusError(ErrorCodes.NOT_CONNECTED, `${what}: the connection is ${err instanceof natsErrors.DrainingConnectionError ? "draining" : "closed"}`, { cause: err });
   }

@@ -26,6 +26,19 @@ export interface InboundMessage {
   readonly headers: MessageHeaders;
 }
 
+/**
+ * Acknowledgement of one delivery, on transports that redeliver (features.redelivery).
+ * Core transports leave it out: there is nothing to acknowledge.
+ */
+export interface Settlement {
+  /** Handled; resolves once the server confirmed it (the message will not come back). */
+  ack(): Promise<void>;
+  /** Not handled; deliver it again after `delayMs`. */
+  nak(delayMs: number): void;
+  /** Never deliver it again (it was dead-lettered). */
+  term(reason: string): void;
+}
+
 /** One message handed to the runner. */
 export interface Delivery extends InboundMessage {
   /** Set when the sender waits for an answer (request-reply). */
@@ -34,6 +47,9 @@ export interface Delivery extends InboundMessage {
   readonly deliveryCount: number;
   /** Sends an answer to `reply`. Throws when the message has no reply subject. */
   respond(data: Uint8Array, headers?: MessageHeaders): void;
+  readonly settlement?: Settlement;
+  /** Where a durable transport stored the message. */
+  readonly source?: { readonly stream: string; readonly seq: number };
 }
 
 export interface SubscriptionSpec {
@@ -43,6 +59,38 @@ export interface SubscriptionSpec {
   readonly queueGroup: string | undefined;
   /** Stable identity of the listener ("Class.method"), used by durable transports for names. */
   readonly listenerId: string;
+  /** Most deliveries handed over and not yet settled at once; durable transports pull no more. */
+  readonly concurrency: number;
+  /** false: a plain core-NATS subscription even on a durable transport (request-reply responders). */
+  readonly durable: boolean;
+  /** Durable transports: how long the server waits for an ack (default: the bus's ackWaitMs). */
+  readonly ackWaitMs?: number;
+}
+
+/** What a durable transport must create or change before these listeners can run. */
+export interface ProvisionChange {
+  readonly kind: "stream" | "consumer";
+  readonly action: "create" | "update" | "unchanged";
+  readonly name: string;
+  readonly detail: string;
+}
+
+export interface SendOptions {
+  readonly headers?: MessageHeaders;
+  /** Deduplication id (Nats-Msg-Id) on transports that deduplicate. */
+  readonly msgId?: string;
+}
+
+/** The receipt of transports that store nothing. */
+export const NOT_STORED: PublishReceipt = Object.freeze({ duplicate: false });
+
+/** What the transport said about an accepted message. */
+export interface PublishReceipt {
+  /** The server had already stored a message with the same msgId within its window. */
+  readonly duplicate: boolean;
+  /** Stream and sequence where the message was stored (durable transports). */
+  readonly stream?: string;
+  readonly seq?: number;
 }
 
 export interface Subscription {
@@ -67,11 +115,17 @@ export interface Transport {
   /** Calls `listener` on every status change; returns the unsubscribe function. */
   onStatus(listener: (status: BusStatus) => void): () => void;
   connect(): Promise<void>;
-  /** Resolves once the transport has accepted the message (for core NATS: queued for the socket). */
-  publish(subject: string, data: Uint8Array, headers?: MessageHeaders): Promise<void>;
+  /** Resolves once the transport has accepted the message (core NATS: queued for the socket; JetStream: stored). */
+  publish(subject: string, data: Uint8Array, options?: SendOptions): Promise<PublishReceipt>;
   /** Rejects with EB_ERR_REQUEST_TIMEOUT or EB_ERR_NO_RESPONDERS. */
   request(subject: string, data: Uint8Array, options: RequestOptions): Promise<InboundMessage>;
-  subscribe(spec: SubscriptionSpec, deliver: (delivery: Delivery) => void): Promise<Subscription>;
+  /** `deliver` settles when the runner is done with the delivery; durable transports pull more only then. */
+  subscribe(spec: SubscriptionSpec, deliver: (delivery: Delivery) => Promise<void>): Promise<Subscription>;
+  /**
+   * Creates or updates what the listeners need (streams, durable consumers), or with
+   * `dryRun` only reports it. Only durable transports have it.
+   */
+  provision?(specs: readonly SubscriptionSpec[], options: { dryRun: boolean }): Promise<ProvisionChange[]>;
   /** Drains subscriptions, flushes what was published, then closes. */
   drain(): Promise<void>;
   close(): Promise<void>;

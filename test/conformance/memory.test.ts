@@ -15,9 +15,9 @@ runTransportConformance("memory", async () => {
       const transport = new MemoryTransport();
       await transport.connect();
       return {
-        publish: (subject: string, data: Uint8Array, headers?: MessageHeaders) => transport.publish(subject, data, headers),
+        publish: (subject: string, data: Uint8Array, headers?: MessageHeaders) => transport.publish(subject, data, { headers }).then(() => undefined),
         async subscribe(subject: string, onMessage: (message: RawMessage) => void) {
-          await transport.subscribe({ subject, queueGroup: undefined, listenerId: "raw-client" }, (delivery) =>
+          await transport.subscribe({ subject, queueGroup: undefined, listenerId: "raw-client", concurrency: 1, durable: false }, async (delivery) =>
             onMessage({ subject: delivery.subject, data: delivery.data, headers: delivery.headers }),
           );
         },

@@ -1,0 +1,136 @@
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { errors as natsErrors } from "@nats-io/transport-node";
+import type { EventBusOptions, StreamOptions } from "../../bus/options.js";
+import { ErrorCodes, EventBusError, describeError } from "../../errors.js";
+import { NatsCoreTransport, toNatsHeaders } from "../nats-core.js";
+import type {
+  BusStatus,
+  Delivery,
+  InboundMessage,
+  ProvisionChange,
+  PublishReceipt,
+  RequestOptions,
+  SendOptions,
+  Subscription,
+  SubscriptionSpec,
+  Transport,
+  TransportFeatures,
+} from "../transport.js";
+import { ConsumerPump } from "./consumer-pump.js";
+import { consumerTarget, desiredStreams, noStreamError, provision, streamCovering } from "./provisioning.js";
+
+/**
+ * JetStream: publish resolves after the server stored the message (PubAck);
+ * listeners read from durable pull consumers, ack after the handler, and the
+ * runner retries with delays and dead-letters. Connection, status, request-reply
+ * and `durable: false` listeners go through the core NATS connection it wraps.
+ */
+export class JetStreamTransport implements Transport {
+  readonly name = "jetstream";
+  readonly features: TransportFeatures = { durable: true, redelivery: true, queueGroups: true, requestReply: true };
+  readonly #core: NatsCoreTransport;
+  readonly #streams: StreamOptions[];
+  #js: JetStreamClient | undefined;
+  #jsm: JetStreamManager | undefined;
+
+  constructor(private readonly options: EventBusOptions) {
+    this.#core = new NatsCoreTransport(options);
+    this.#streams = desiredStreams(options);
+  }
+
+  get status(): BusStatus {
+    return this.#core.status;
+  }
+
+  onStatus(listener: (status: BusStatus) => void): () => void {
+    return this.#core.onStatus(listener);
+  }
+
+  /** Connects, then creates configured streams that do not exist yet (never changes existing ones: that is provisioning's job). */
+  async connect(): Promise<void> {
+    await this.#core.connect();
+    try {
+      this.#jsm = await jetstreamManager(this.#core.connection);
+      this.#js = jetstream(this.#core.connection, { timeout: this.options.publishTimeoutMs });
+      await provision(this.#jsm, this.#streams, [], { dryRun: false, streamsOnly: true });
+    } catch (err) {
+      await this.#core.close();
+      if (err instanceof EventBusError) throw err;
+      throw new EventBusError(ErrorCodes.CONNECT, `connected to NATS, but JetStream is not available: ${describeError(err)} (start nats-server with -js)`, { cause: err });
+    }
+  }
+
+  async publish(subject: string, data: Uint8Array, options: SendOptions = {}): Promise<PublishReceipt> {
+    const js = this.#client();
+    try {
+      const ack = await js.publish(subject, data, {
+        headers: options.headers ? toNatsHeaders(options.headers) : undefined,
+        msgID: options.msgId,
+      });
+      return { duplicate: ack.duplicate, stream: ack.stream, seq: ack.seq };
+    } catch (err) {
+      // No stream on the subject looks, to nats.js, like "no responders" / "jetstream is not enabled".
+      const unanswered = err instanceof natsErrors.NoRespondersError || (err instanceof natsErrors.RequestError && err.isNoResponders()) || /not enabled/i.test(describeError(err));
+      if (unanswered && !streamCovering(subject, this.#streams)) throw noStreamError(subject, this.#streams, "publish");
+      if (err instanceof natsErrors.TimeoutError || (err instanceof Error && err.cause instanceof natsErrors.TimeoutError)) {
+        throw new EventBusError(ErrorCodes.PUBLISH_ACK, `publish to "${subject}": no PubAck from JetStream within ${this.options.publishTimeoutMs} ms; the message may or may not be stored (retry with the same msgId to be safe)`, { cause: err });
+      }
+      throw new EventBusError(ErrorCodes.PUBLISH_ACK, `publish to "${subject}" was not stored by JetStream: ${describeError(err)}`, { cause: err });
+    }
+  }
+
+  request(subject: string, data: Uint8Array, options: RequestOptions): Promise<InboundMessage> {
+    return this.#core.request(subject, data, options);
+  }
+
+  async subscribe(spec: SubscriptionSpec, deliver: (delivery: Delivery) => Promise<void>): Promise<Subscription> {
+    if (!spec.durable) return this.#core.subscribe(spec, deliver);
+    const target = consumerTarget(spec, this.#streams, this.options);
+    try {
+      const consumer = await this.#client().consumers.get(target.stream, target.name);
+      return new ConsumerPump(consumer, spec.concurrency, spec.ackWaitMs ?? this.options.ackWaitMs, deliver);
+    } catch (err) {
+      throw new EventBusError(
+        ErrorCodes.SUBSCRIBE,
+        `cannot read consumer "${target.name}" of stream "${target.stream}" for ${spec.listenerId}: ${describeError(err)} (was it provisioned? run nats-events provision)`,
+        { cause: err },
+      );
+    }
+  }
+
+  async provision(specs: readonly SubscriptionSpec[], { dryRun }: { dryRun: boolean }): Promise<ProvisionChange[]> {
+    const durable = specs.filter((spec) => spec.durable);
+    // Every uncovered subject is an error before anything is created: never a silent black hole.
+    const targets = durable.map((spec) => consumerTarget(spec, this.#streams, this.options));
+    for (const spec of specs.filter((s) => !s.durable && streamCovering(s.subject, this.#streams))) {
+      throw new EventBusError(
+        ErrorCodes.INVALID_LISTENER,
+        `${spec.listenerId} listens on "${spec.subject}" with durable: false, but stream "${streamCovering(spec.subject, this.#streams)!.name}" captures it, ` +
+          `so requests to it would be answered by the stream's PubAck; use a subject outside every stream for request-reply`,
+      );
+    }
+    if (!this.#jsm) throw new EventBusError(ErrorCodes.NOT_CONNECTED, "cannot provision: the JetStream transport is not connected");
+    return provision(this.#jsm, this.#streams, targets, { dryRun });
+  }
+
+  drain(): Promise<void> {
+    return this.#core.drain();
+  }
+
+  close(): Promise<void> {
+    return this.#core.close();
+  }
+
+  /** The JetStream manager, for the CLI's dead-letter and status commands. */
+  get manager(): JetStreamManager {
+    if (!this.#jsm) throw new EventBusError(ErrorCodes.NOT_CONNECTED, "the JetStream transport is not connected; call bus.connect() first");
+    return this.#jsm;
+  }
+
+  #client(): JetStreamClient {
+    if (!this.#js || this.#core.status === "closed") {
+      throw new EventBusError(ErrorCodes.NOT_CONNECTED, "the JetStream transport is not connected; call bus.connect() first");
+    }
+    return this.#js;
+  }
+}
