@@ -16,9 +16,14 @@ npm run build --silent
 export PM2_HOME="${PM2_HOME:-$PWD/.pm2}"
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 
+# Debian installs nats-server in /usr/sbin, outside a normal user's PATH.
+if [ -z "${NATS_SERVER_BIN:-}" ] && ! command -v nats-server >/dev/null 2>&1 && [ -x /usr/sbin/nats-server ]; then
+  export NATS_SERVER_BIN=/usr/sbin/nats-server
+fi
+
 if [ -n "${NATS_URL:-}" ]; then
   echo "run.sh: using NATS at $(echo "$NATS_URL" | sed -E 's#://[^@/]*@#://***@#g')"
-elif command -v nats-server >/dev/null 2>&1 || [ -n "${NATS_SERVER_BIN:-}" ]; then
+elif [ -n "${NATS_SERVER_BIN:-}" ] || command -v nats-server >/dev/null 2>&1; then
   EXAMPLE_NATS_PORT="${EXAMPLE_NATS_PORT:-$(free_port)}"
   export EXAMPLE_NATS_PORT NATS_URL="nats://127.0.0.1:${EXAMPLE_NATS_PORT}"
   echo "run.sh: starting nats-server on 127.0.0.1:${EXAMPLE_NATS_PORT} (JetStream data in .nats-data/)"

@@ -8,6 +8,7 @@ export function createApp(): express.Express {
 
   // Class-based handlers: the controller gets EventPublisher by constructor injection.
   app.post("/orders", route(OrdersController, "create"));
+  app.post("/orders/bulk", route(OrdersController, "createMany"));
   app.get("/quote/:sku", route(OrdersController, "quote"));
 
   // A plain function handler gets the publisher in one line.

@@ -31,7 +31,10 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     server.closeAllConnections();
     bus.drain().then(
       () => process.exit(0),
-      () => process.exit(1),
+      (err: unknown) => {
+        bus.logger.error({ error: String(err) }, "drain failed");
+        process.exit(1);
+      },
     );
   });
 }

@@ -6,8 +6,12 @@ const PRICES: Record<string, number> = { "BOOK-1": 12.5, "MUG-2": 8, "TEE-3": 19
 
 @injectable()
 export class QuoteWorker {
-  /** A pool of workers answers quote requests; the API only knows the subject. The returned value is the reply. */
-  @Listen(QUOTE_REQUESTED, "quote-workers")
+  /**
+   * A pool of workers answers quote requests; the API only knows the subject. The returned
+   * value is the reply. `durable: false`: a request needs an answer now, not a stored event,
+   * so this subscribes with core NATS even when the bus runs on JetStream.
+   */
+  @Listen(QUOTE_REQUESTED, "quote-workers", { durable: false })
   quote(request: QuoteRequest): Quote {
     const unitPrice = PRICES[request.sku];
     if (unitPrice === undefined) {

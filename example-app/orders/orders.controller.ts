@@ -16,8 +16,22 @@ export class OrdersController {
       return;
     }
     const order: OrderCreated = { id: randomUUID(), sku, quantity: quantity as number, email };
-    await this.events.publish(ORDER_CREATED, order);
+    // msgId: if the client retries this request, JetStream stores the event only once.
+    await this.events.publish(ORDER_CREATED, order, { msgId: order.id });
     res.status(202).json(order);
+  }
+
+  /** Many orders at once: publishAll keeps up to 256 publishes in flight instead of one round trip each. */
+  async createMany(req: Request, res: Response): Promise<void> {
+    const { count, sku = "BOOK-1", email = "bulk@example.com" } = (req.body ?? {}) as { count?: number; sku?: string; email?: string };
+    if (!Number.isInteger(count) || (count as number) < 1 || (count as number) > 100_000) {
+      res.status(400).json({ error: "INVALID_BULK", message: 'expected {"count": integer 1..100000, "sku"?: string, "email"?: string}' });
+      return;
+    }
+    const orders = Array.from({ length: count as number }, (): OrderCreated => ({ id: randomUUID(), sku, quantity: 1, email }));
+    const started = performance.now();
+    const receipts = await this.events.publishAll(orders.map((order) => ({ subject: ORDER_CREATED, data: order, options: { msgId: order.id } })));
+    res.status(202).json({ published: receipts.length, duplicates: receipts.filter((r) => r.duplicate).length, ms: Math.round(performance.now() - started) });
   }
 
   async quote(req: Request<{ sku: string }>, res: Response): Promise<void> {

@@ -94,6 +94,11 @@ export class EventBus {
     return this.#connected?.transport.name;
   }
 
+  /** The connected transport, for tools built on a transport's own API (the CLI's dead-letter commands). */
+  get transport(): Transport {
+    return this.#require("use the transport").transport;
+  }
+
   get logger(): Logger {
     return this.#connected?.logger ?? createConsoleLogger();
   }

@@ -3,6 +3,8 @@ import "reflect-metadata";
 import { Command } from "commander";
 import { isEventBusError } from "../errors.js";
 import { addConnectionFlags } from "./connection-flags.js";
+import { listDeadLetters, replayDeadLetters } from "./dead-letters.js";
+import { provisionCommand } from "./provision.js";
 import { registerListeners } from "./register-listeners.js";
 import { publishCommand, requestCommand } from "./send.js";
 
@@ -33,6 +35,31 @@ addConnectionFlags(
     .argument("[json]", "payload as JSON")
     .option("--timeout <ms>", "how long to wait for the reply", "5000"),
 ).action(requestCommand);
+
+addConnectionFlags(
+  program
+    .command("provision")
+    .description("create or update the JetStream streams and durable consumers the listeners need, without listening (a deploy step)")
+    .argument("[modules...]", "listener module files or globs (default: \"listeners\" from the config file)")
+    .option("--dry-run", "only show what would change")
+    .option("--json", "print the changes as JSON"),
+).action(provisionCommand);
+
+const deadLetters = program.command("dead-letters").description("inspect and replay the dead letters kept by the jetstream transport");
+addConnectionFlags(
+  deadLetters
+    .command("list")
+    .description("list dead letters, oldest first")
+    .option("--limit <n>", "how many to show", "50")
+    .option("--json", "print them as JSON (with the payload)"),
+).action(listDeadLetters);
+addConnectionFlags(
+  deadLetters
+    .command("replay")
+    .description("re-publish dead letters to their original subject and remove them")
+    .argument("[seqs...]", "dead-letter sequence numbers (from `dead-letters list`)")
+    .option("--all", "replay every dead letter"),
+).action(replayDeadLetters);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const code = isEventBusError(err) ? `${err.code}: ` : "";

@@ -1,12 +1,10 @@
-import path from "node:path";
 import { EventBus } from "../bus/event-bus.js";
 import { connectWithRetry } from "../bus/connect-with-retry.js";
 import { loadOptions } from "../bus/load-options.js";
-import { ErrorCodes, EventBusError, describeError } from "../errors.js";
+import { describeError } from "../errors.js";
 import { createConsoleLogger } from "../logger.js";
-import { listenerRegistry } from "../listeners/registry.js";
-import { connectOptionsFrom, type ConnectionFlags } from "./connection-flags.js";
-import { loadListenerModules } from "./load-listener-modules.js";
+import { codeOptionsFrom, connectOptionsFrom, type ConnectionFlags } from "./connection-flags.js";
+import { loadConfiguredListeners } from "./load-listener-modules.js";
 
 /**
  * The long-lived listener process pm2 runs next to the web server:
@@ -15,8 +13,7 @@ import { loadListenerModules } from "./load-listener-modules.js";
  */
 export async function registerListeners(modules: string[], flags: ConnectionFlags): Promise<void> {
   const connectOptions = connectOptionsFrom(flags);
-  const { configFile: _explicitFile, ...codeOptions } = connectOptions;
-  const { options, configFile } = await loadOptions(codeOptions, { configFile: flags.config });
+  const { options, configFile } = await loadOptions(codeOptionsFrom(flags), { configFile: flags.config });
   const logger = createConsoleLogger(options.logLevel);
   const stopping = new AbortController();
   const bus = new EventBus();
@@ -40,19 +37,7 @@ export async function registerListeners(modules: string[], flags: ConnectionFlag
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  const [patterns, baseDir] = modules.length > 0 ? [modules, process.cwd()] : [options.listeners, configFile ? path.dirname(configFile) : process.cwd()];
-  if (patterns.length === 0) {
-    throw new EventBusError(
-      ErrorCodes.MODULE_LOAD,
-      `no listener modules given: pass files or globs (nats-events register-listeners "dist/listeners/*.js") or set "listeners" in ${configFile ?? "nats-events.config.js"}`,
-    );
-  }
-  const files = await loadListenerModules(patterns, baseDir);
-  const specs = listenerRegistry.all();
-  if (specs.length === 0) {
-    throw new EventBusError(ErrorCodes.MODULE_LOAD, `the listener modules (${files.join(", ")}) declare no @Listen handler`);
-  }
-  logger.info({ modules: files.length, listeners: specs.length }, "listener modules loaded");
+  const specs = await loadConfiguredListeners(modules, options, configFile, logger);
 
   try {
     await connectWithRetry(bus, { ...connectOptions, logger }, { signal: stopping.signal, logger });

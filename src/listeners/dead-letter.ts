@@ -19,6 +19,7 @@ export const DeadLetterHeaders = {
   deliveryCount: "Eb-Delivery-Count",
   originalStream: "Eb-Original-Stream",
   originalSequence: "Eb-Original-Seq",
+  originalMsgId: "Eb-Original-Msg-Id",
 } as const;
 
 /**
@@ -37,8 +38,11 @@ export async function sendToDeadLetter(
 ): Promise<boolean> {
   if (delivery.subject === prefix || delivery.subject.startsWith(`${prefix}.`)) return true;
   const code = (failure.error as { code?: unknown } | null)?.code;
+  // The original dedupe id must not dedupe dead letters against each other; it is kept under its own name.
+  const { "Nats-Msg-Id": msgId, ...original } = delivery.headers;
   const headers = {
-    ...delivery.headers,
+    ...original,
+    ...(msgId && { [DeadLetterHeaders.originalMsgId]: msgId }),
     [DeadLetterHeaders.reason]: failure.reason,
     [DeadLetterHeaders.error]: describeError(failure.error).slice(0, 1024),
     [DeadLetterHeaders.errorCode]: typeof code === "string" ? code : "UNKNOWN",

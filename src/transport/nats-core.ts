@@ -113,7 +113,12 @@ export class NatsCoreTransport implements Transport {
       // A round trip makes the server's permission check (and the interest) visible before we say "subscribed".
       await connection.flush();
       return {
-        drain: () => (subscription.isClosed() ? Promise.resolve() : subscription.drain()),
+        drain: async () => {
+          if (subscription.isClosed()) return;
+          // Without a server a drain cannot complete; stop taking messages right away instead.
+          if (this.#tracker.status !== "connected") return subscription.unsubscribe();
+          await subscription.drain();
+        },
         closed: subscription.closed.then((result) => result || undefined),
       };
     } catch (err) {
@@ -121,9 +126,11 @@ export class NatsCoreTransport implements Transport {
     }
   }
 
+  /** Flushes and closes. When the server is gone (reconnecting) there is nothing to flush to: close at once. */
   async drain(): Promise<void> {
     const connection = this.#connection;
     if (!connection || connection.isClosed()) return;
+    if (this.#tracker.status !== "connected") return this.close();
     if (!connection.isDraining()) await connection.drain();
     await connection.closed();
   }

@@ -13,7 +13,7 @@ let listener: TestProcess;
 let base: string;
 
 before(async () => {
-  nats = await startNatsServer({ jetstream: false });
+  nats = await startNatsServer(); // the example app runs on JetStream (example-app/nats-events.config.js)
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   web = group.spawn(process.execPath, [EXAMPLE_SERVER], { name: "web", cwd: EXAMPLE_DIR, env: { NATS_URL: nats.url, PORT: String(port) }, ipc: true });

@@ -19,7 +19,7 @@ let workers: TestProcess[] = [];
 let base: string;
 
 before(async () => {
-  nats = await startNatsServer({ jetstream: false });
+  nats = await startNatsServer(); // the example app runs on JetStream (example-app/nats-events.config.js)
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const env = { NATS_URL: nats.url };

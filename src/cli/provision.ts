@@ -1,0 +1,36 @@
+import { EventBus } from "../bus/event-bus.js";
+import { loadOptions } from "../bus/load-options.js";
+import { createConsoleLogger } from "../logger.js";
+import { codeOptionsFrom, connectOptionsFrom, type ConnectionFlags } from "./connection-flags.js";
+import { loadConfiguredListeners } from "./load-listener-modules.js";
+import { formatTable } from "./table.js";
+
+/**
+ * Creates or updates the streams and durable consumers the listeners need, without
+ * listening (a deploy step, like `manage.py migrate`). `--dry-run` only shows the plan.
+ */
+export async function provisionCommand(modules: string[], flags: ConnectionFlags & { dryRun?: boolean; json?: boolean }): Promise<void> {
+  const { options, configFile } = await loadOptions(codeOptionsFrom(flags), { configFile: flags.config });
+  const logger = createConsoleLogger(options.logLevel === "debug" ? "debug" : "warn");
+  await loadConfiguredListeners(modules, options, configFile, logger);
+  const bus = new EventBus();
+  await bus.connect({ ...connectOptionsFrom(flags), logger });
+  try {
+    const changes = await bus.provision(undefined, { dryRun: flags.dryRun ?? false });
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(changes, null, 2)}\n`);
+      return;
+    }
+    if (changes.length === 0) {
+      process.stdout.write(`transport "${bus.transportName}" keeps no streams or consumers: nothing to provision\n`);
+      return;
+    }
+    const verb = flags.dryRun ? "would " : "";
+    const rows = changes.map((change) => [change.kind, change.action === "unchanged" ? "unchanged" : `${verb}${change.action}`, change.name, change.detail]);
+    process.stdout.write(formatTable(["KIND", "ACTION", "NAME", "DETAIL"], rows));
+    const pending = changes.filter((change) => change.action !== "unchanged").length;
+    process.stdout.write(flags.dryRun ? `dry run: ${pending} change(s) not applied\n` : `${pending} change(s) applied\n`);
+  } finally {
+    await bus.drain();
+  }
+}

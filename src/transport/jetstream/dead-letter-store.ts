@@ -1,0 +1,63 @@
+import type { JetStreamManager } from "@nats-io/jetstream";
+import { DeadLetterHeaders } from "../../listeners/dead-letter.js";
+import { fromNatsHeaders } from "../nats-core.js";
+import type { MessageHeaders, Transport } from "../transport.js";
+
+export interface DeadLetter {
+  readonly seq: number;
+  readonly time: Date;
+  readonly originalSubject: string;
+  readonly listener: string;
+  readonly reason: string;
+  readonly deliveryCount: string;
+  readonly error: string;
+  readonly headers: MessageHeaders;
+  readonly data: Uint8Array;
+}
+
+/** Reads and replays the dead letters kept in the dead-letter stream (limits retention: they stay until read and removed). */
+export class DeadLetterStore {
+  constructor(
+    private readonly jsm: JetStreamManager,
+    private readonly stream: string,
+  ) {}
+
+  /** The oldest `limit` dead letters still in the stream. */
+  async list(limit: number): Promise<DeadLetter[]> {
+    const info = await this.jsm.streams.info(this.stream);
+    const letters: DeadLetter[] = [];
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq && letters.length < limit; seq++) {
+      const letter = await this.get(seq);
+      if (letter) letters.push(letter);
+    }
+    return letters;
+  }
+
+  async get(seq: number): Promise<DeadLetter | undefined> {
+    const stored = await this.jsm.streams.getMessage(this.stream, { seq }).catch(() => null);
+    if (!stored) return undefined; // deleted (already replayed) or never existed
+    const headers = fromNatsHeaders(stored.header);
+    return {
+      seq,
+      time: stored.time,
+      originalSubject: headers[DeadLetterHeaders.originalSubject] ?? "?",
+      listener: headers[DeadLetterHeaders.listener] ?? "?",
+      reason: headers[DeadLetterHeaders.reason] ?? "?",
+      deliveryCount: headers[DeadLetterHeaders.deliveryCount] ?? "?",
+      error: headers[DeadLetterHeaders.error] ?? "",
+      headers,
+      data: stored.data,
+    };
+  }
+
+  /**
+   * Publishes the original bytes and headers (without our Eb-* diagnosis headers)
+   * to the original subject, then removes the dead letter. The msgId makes a
+   * replay that is interrupted and run again store the message only once.
+   */
+  async replay(letter: DeadLetter, transport: Transport): Promise<void> {
+    const headers = Object.fromEntries(Object.entries(letter.headers).filter(([key]) => !key.startsWith("Eb-") && key !== "Nats-Msg-Id"));
+    await transport.publish(letter.originalSubject, letter.data, { headers, msgId: `replay-${this.stream}-${letter.seq}` });
+    await this.jsm.streams.deleteMessage(this.stream, letter.seq);
+  }
+}
