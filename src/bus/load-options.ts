@@ -90,6 +90,7 @@ const VALIDATORS: Record<string, Validator> = {
   "retry.maxDelayMs": isInteger(0),
   ackWaitMs: isInteger(1_000),
   publishTimeoutMs: isInteger(1),
+  createStreamsOnConnect: (v) => (typeof v === "boolean" ? undefined : "must be true or false"),
 };
 const NESTED = new Set(["reconnect", "auth", "tls", "retry"]);
 const SECRET = new Set(["auth.user", "auth.pass", "auth.token", "auth.nkeySeed"]);

@@ -88,6 +88,11 @@ export interface EventBusOptions {
   ackWaitMs: number;
   /** JetStream: how long publish waits for the server's PubAck. */
   publishTimeoutMs: number;
+  /**
+   * JetStream: create configured streams that do not exist yet when connecting, so a web
+   * process can publish before the first `provision` (existing streams are never changed here).
+   */
+  createStreamsOnConnect: boolean;
 }
 
 /** What callers pass: any subset, nested objects partial too. */
@@ -114,6 +119,7 @@ export const defaultOptions: EventBusOptions = {
   retry: { maxDeliver: 5, initialDelayMs: 1_000, maxDelayMs: 60_000 },
   ackWaitMs: 30_000,
   publishTimeoutMs: 5_000,
+  createStreamsOnConnect: true,
 };
 
 /** Hides the userinfo of every URL in `text` so credentials never reach a log line or an error. */

@@ -14,7 +14,8 @@ export async function provisionCommand(modules: string[], flags: ConnectionFlags
   const logger = createConsoleLogger(options.logLevel === "debug" ? "debug" : "warn");
   await loadConfiguredListeners(modules, options, configFile, logger);
   const bus = new EventBus();
-  await bus.connect({ ...connectOptionsFrom(flags), logger });
+  // A dry run must not create anything, not even the streams a connect would create.
+  await bus.connect({ ...connectOptionsFrom(flags), logger, createStreamsOnConnect: !flags.dryRun });
   try {
     const changes = await bus.provision(undefined, { dryRun: flags.dryRun ?? false });
     if (flags.json) {

@@ -1,4 +1,5 @@
 import type { JetStreamManager } from "@nats-io/jetstream";
+import { ErrorCodes, EventBusError } from "../../errors.js";
 import { DeadLetterHeaders } from "../../listeners/dead-letter.js";
 import { fromNatsHeaders } from "../nats-core.js";
 import type { MessageHeaders, Transport } from "../transport.js";
@@ -56,6 +57,12 @@ export class DeadLetterStore {
    * replay that is interrupted and run again store the message only once.
    */
   async replay(letter: DeadLetter, transport: Transport): Promise<void> {
+    if (!letter.headers[DeadLetterHeaders.originalSubject]) {
+      throw new EventBusError(
+        ErrorCodes.CONFIG,
+        `dead letter #${letter.seq} in stream ${this.stream} has no ${DeadLetterHeaders.originalSubject} header (it was not written by express-nats-events), so there is nowhere to replay it to`,
+      );
+    }
     const headers = Object.fromEntries(Object.entries(letter.headers).filter(([key]) => !key.startsWith("Eb-") && key !== "Nats-Msg-Id"));
     await transport.publish(letter.originalSubject, letter.data, { headers, msgId: `replay-${this.stream}-${letter.seq}` });
     await this.jsm.streams.deleteMessage(this.stream, letter.seq);

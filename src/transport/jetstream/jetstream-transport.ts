@@ -52,7 +52,7 @@ export class JetStreamTransport implements Transport {
     try {
       this.#jsm = await jetstreamManager(this.#core.connection);
       this.#js = jetstream(this.#core.connection, { timeout: this.options.publishTimeoutMs });
-      await provision(this.#jsm, this.#streams, [], { dryRun: false, streamsOnly: true });
+      if (this.options.createStreamsOnConnect) await provision(this.#jsm, this.#streams, [], { dryRun: false, streamsOnly: true });
     } catch (err) {
       await this.#core.close();
       if (err instanceof EventBusError) throw err;
