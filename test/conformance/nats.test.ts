@@ -1,15 +1,15 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { connect, headers as natsHeaders } from "@nats-io/transport-node";
+import { connect } from "@nats-io/transport-node";
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { connectWithRetry, EventBus, ErrorCodes, type BusStatus, type Logger, type MessageHeaders } from "../../src/index.js";
+import { connectWithRetry, EventBus, ErrorCodes, type BusStatus, type Logger } from "../../src/index.js";
 import { NatsCoreTransport } from "../../src/transport/nats-core.js";
 import { defaultOptions } from "../../src/bus/options.js";
 import { freePort, startNatsServer, type NatsServer } from "../helpers/nats-server.js";
 import { Collector, uniqueName, waitFor } from "../helpers/unique.js";
-import { listenerClassFor, runTransportConformance, silentLogger, type RawClient, type RawMessage } from "./transport-suite.js";
+import { listenerClassFor, natsRawClient, runTransportConformance, silentLogger } from "./transport-suite.js";
 
 runTransportConformance("nats (core)", async () => {
   const server = await startNatsServer();
@@ -18,32 +18,7 @@ runTransportConformance("nats (core)", async () => {
   return {
     connectOptions: () => ({ transport: "nats", servers: [server.url], logger: silentLogger, env: {}, cwd }),
     features: { ...features, statusLifecycle: ["connecting", "connected", "closed"] },
-    // A plain nats.js connection: what another service (or another language) would use.
-    async rawClient(): Promise<RawClient> {
-      const connection = await connect({ servers: server.url, name: "conformance-raw-client" });
-      return {
-        async publish(subject: string, data: Uint8Array, headers?: MessageHeaders) {
-          let h;
-          if (headers) {
-            h = natsHeaders();
-            for (const [key, value] of Object.entries(headers)) h.set(key, value);
-          }
-          connection.publish(subject, data, h ? { headers: h } : undefined);
-        },
-        async subscribe(subject: string, onMessage: (message: RawMessage) => void) {
-          connection.subscribe(subject, {
-            callback: (err, msg) => {
-              if (err) return;
-              const headers: Record<string, string> = {};
-              for (const key of msg.headers?.keys() ?? []) headers[key] = msg.headers!.get(key);
-              onMessage({ subject: msg.subject, data: msg.data, headers });
-            },
-          });
-          await connection.flush();
-        },
-        close: () => connection.close(),
-      };
-    },
+    rawClient: () => natsRawClient(server.url),
     async teardown() {
       await server.stop();
       await rm(cwd, { recursive: true, force: true });

@@ -24,6 +24,8 @@ export class ConsumerPump implements Subscription {
     private readonly concurrency: number,
     private readonly ackWaitMs: number,
     private readonly deliver: (delivery: Delivery) => Promise<void>,
+    /** The connected server's version: decides whether term() may carry a reason. */
+    private readonly serverVersion: () => string | undefined = () => undefined,
   ) {
     this.closed = this.#run();
   }
@@ -45,7 +47,7 @@ export class ConsumerPump implements Subscription {
           continue;
         }
         this.#inFlight.set(msg, Date.now());
-        void this.deliver(new JetStreamDelivery(msg)).finally(() => this.#settled(msg));
+        void this.deliver(new JetStreamDelivery(msg, this.serverVersion)).finally(() => this.#settled(msg));
         if (this.#inFlight.size >= this.concurrency) await new Promise<void>((resolve) => (this.#capacity = resolve));
       }
       return undefined;
@@ -75,11 +77,23 @@ export class ConsumerPump implements Subscription {
   }
 }
 
+/**
+ * "+TERM <reason>" is understood from nats-server 2.11 on; older servers ignore the
+ * whole ack, so the message would stay pending and come back after ackWait.
+ */
+export function termTakesReason(version: string | undefined): boolean {
+  const [major = 0, minor = 0] = (version ?? "").split(".").map((part) => Number.parseInt(part, 10) || 0);
+  return major > 2 || (major === 2 && minor >= 11);
+}
+
 class JetStreamDelivery implements Delivery, Settlement {
   readonly reply = undefined;
   #headers: MessageHeaders | undefined;
 
-  constructor(private readonly msg: JsMsg) {}
+  constructor(
+    private readonly msg: JsMsg,
+    private readonly serverVersion: () => string | undefined,
+  ) {}
 
   get subject(): string {
     return this.msg.subject;
@@ -112,6 +126,7 @@ class JetStreamDelivery implements Delivery, Settlement {
     this.msg.nak(delayMs);
   }
   term(reason: string): void {
-    this.msg.term(reason);
+    if (termTakesReason(this.serverVersion())) this.msg.term(reason);
+    else this.msg.term();
   }
 }

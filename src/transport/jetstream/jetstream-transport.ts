@@ -88,7 +88,8 @@ export class JetStreamTransport implements Transport {
     const target = consumerTarget(spec, this.#streams, this.options);
     try {
       const consumer = await this.#client().consumers.get(target.stream, target.name);
-      return new ConsumerPump(consumer, spec.concurrency, spec.ackWaitMs ?? this.options.ackWaitMs, deliver);
+      const connection = this.#core.connection;
+      return new ConsumerPump(consumer, spec.concurrency, spec.ackWaitMs ?? this.options.ackWaitMs, deliver, () => connection.info?.version);
     } catch (err) {
       throw new EventBusError(
         ErrorCodes.SUBSCRIBE,

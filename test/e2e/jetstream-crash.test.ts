@@ -1,0 +1,209 @@
+// No loss on JetStream when things die: a register-listeners process SIGKILLed in the
+// middle of 10,000 events (and restarted) loses nothing, and events stored with file
+// storage survive a nats-server restart. Duplicates are allowed (at-least-once) and reported.
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { EventBus, StreamOptions } from "express-nats-events";
+import { startNatsServer, type NatsServer } from "../helpers/nats-server.js";
+import { ProcessGroup, connectTestBus, fixture, type TestProcess } from "../helpers/processes.js";
+import { uniqueName, waitFor } from "../helpers/unique.js";
+
+const STREAM: StreamOptions = { name: "CRASH", subjects: ["crash.>"], storage: "file" };
+// Short, so what the killed process had received but not acknowledged comes back quickly.
+const ACK_WAIT_MS = 2_000;
+
+const group = new ProcessGroup();
+let nats: NatsServer | undefined;
+let dir: string | undefined;
+let bus: EventBus | undefined;
+
+before(async () => {
+  nats = await startNatsServer();
+  // The listener processes' project: a config file naming the streams and the listener module.
+  dir = await mkdtemp(path.join(os.tmpdir(), "nats-events-crash-"));
+  await writeFile(path.join(dir, "package.json"), JSON.stringify({ name: "crash-test-app", private: true, type: "module" }));
+  const config = { transport: "jetstream", streams: [STREAM], listeners: [fixture("crash.listener.js")], ackWaitMs: ACK_WAIT_MS, logLevel: "warn" };
+  await writeFile(path.join(dir, "nats-events.config.js"), `export default ${JSON.stringify(config, null, 2)};\n`);
+});
+
+after(async () => {
+  await bus?.close();
+  await group.killAll();
+  await nats?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** A register-listeners process in the temp project, as pm2 would start it. */
+function worker(name: string, subject: string, queueGroup: string): Promise<TestProcess> {
+  return group.listeners([], {
+    name,
+    cwd: dir,
+    env: { NATS_URL: nats!.url, NATS_TRANSPORT: "jetstream", E2E_CRASH_SUBJECT: subject, E2E_CRASH_GROUP: queueGroup },
+  });
+}
+
+/** Every "handled" line of some processes, read incrementally (the wait re-checks often). */
+class Ledger {
+  readonly counts = new Map<number, number>();
+  lines = 0;
+  redelivered = 0;
+  readonly #read = new Map<TestProcess, number>();
+
+  constructor(readonly processes: TestProcess[]) {}
+
+  update(): this {
+    for (const process_ of this.processes) {
+      const records = process_.json();
+      for (let i = this.#read.get(process_) ?? 0; i < records.length; i++) {
+        const record = records[i]!;
+        if (record.event !== "handled") continue;
+        const id = record.id as number;
+        this.counts.set(id, (this.counts.get(id) ?? 0) + 1);
+        this.lines++;
+        if ((record.deliveryCount as number) > 1) this.redelivered++;
+      }
+      this.#read.set(process_, records.length);
+    }
+    return this;
+  }
+
+  get unique(): number {
+    return this.counts.size;
+  }
+
+  get duplicates(): number {
+    return this.lines - this.counts.size;
+  }
+}
+
+/** Waits until the server will deliver nothing more on the consumer that filters `subject`. */
+async function waitSettled(subject: string, timeoutMs: number): Promise<void> {
+  const connection: NatsConnection = await connect({ servers: nats!.url, name: "crash-test-inspector" });
+  try {
+    const jsm: JetStreamManager = await jetstreamManager(connection);
+    let name: string | undefined;
+    for await (const info of jsm.consumers.list(STREAM.name)) if (info.config.filter_subject === subject) name = info.name;
+    assert.ok(name, `no consumer filters on ${subject}`);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const info = await jsm.consumers.info(STREAM.name, name);
+      if (info.num_pending === 0 && info.num_ack_pending === 0) return;
+      if (Date.now() > deadline) throw new Error(`consumer ${name} not settled after ${timeoutMs} ms: num_pending ${info.num_pending}, num_ack_pending ${info.num_ack_pending}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+async function storedCount(subject: string): Promise<number> {
+  const connection = await connect({ servers: nats!.url, name: "crash-test-inspector" });
+  try {
+    const jsm = await jetstreamManager(connection);
+    const info = await jsm.streams.info(STREAM.name, { subjects_filter: subject });
+    return info.state.subjects?.[subject] ?? 0;
+  } finally {
+    await connection.close();
+  }
+}
+
+/** SIGTERM (drain) and wait for a clean exit, so every line the process wrote has been read. */
+async function stop(process_: TestProcess): Promise<void> {
+  if (!process_.isRunning) return;
+  process_.signal("SIGTERM");
+  const exit = await process_.waitForExit(15_000, "a clean exit after SIGTERM");
+  assert.deepEqual(exit, { code: 0, signal: null }, process_.output());
+}
+
+test("10,000 events, two processes in one queue group, one SIGKILLed mid-stream and restarted: none lost", { timeout: 120_000 }, async (t) => {
+  const MESSAGES = 10_000;
+  const KILL_AFTER = 300;
+  const subject = `crash.${uniqueName("orders")}`;
+  const queueGroup = uniqueName("crash-workers");
+  // The publisher creates the stream on connect, before the workers race to provision it.
+  bus = await connectTestBus(nats!.url, { transport: "jetstream", streams: [STREAM] });
+  const [first, second] = await Promise.all([worker("worker-a", subject, queueGroup), worker("worker-b", subject, queueGroup)]);
+
+  const started = performance.now();
+  let published = false;
+  const publishing = bus.publishAll(Array.from({ length: MESSAGES }, (_, id) => ({ subject, data: { id } })), { maxInFlight: 256 });
+  void publishing.then(() => (published = true), () => undefined);
+
+  await first.waitUntil(() => first.events("handled").length >= KILL_AFTER, 30_000, `${KILL_AFTER} handled lines`);
+  await first.kill();
+  assert.equal(first.exit?.signal, "SIGKILL");
+  const killedAfter = first.events("handled").length;
+  const atKill = new Ledger([first, second]).update();
+  assert.ok(atKill.unique < MESSAGES, `the kill came after every event was handled (${atKill.unique}); it must be mid-stream`);
+  const publishedAtKill = published;
+  const restarted = await worker("worker-a (restarted)", subject, queueGroup);
+
+  const receipts = await publishing;
+  assert.equal(receipts.length, MESSAGES);
+  const publishMs = performance.now() - started;
+  await bus.close();
+  bus = undefined;
+  const ledger = new Ledger([first, second, restarted]);
+  await waitFor(() => ledger.update().unique === MESSAGES, 60_000, `all ${MESSAGES} ids handled`).catch((err: Error) => {
+    throw new Error(`${err.message} (${ledger.unique} handled)\n${group.output()}`);
+  });
+  const coveredMs = performance.now() - started;
+
+  // Nothing pending or unacknowledged: no further delivery (and so no further duplicate) can come.
+  await waitSettled(subject, 30_000);
+  await Promise.all([stop(second), stop(restarted)]);
+  ledger.update();
+
+  const expected = Array.from({ length: MESSAGES }, (_, id) => id);
+  assert.deepEqual([...ledger.counts.keys()].sort((a, b) => a - b), expected, "the handled set equals the published set");
+  assert.equal(await storedCount(subject), MESSAGES, "the stream holds each event once");
+  const perProcess = [first, second, restarted].map((p) => `${p.name} ${p.events("handled").length}`).join(", ");
+  const twice = [...ledger.counts].filter(([, count]) => count > 1).length;
+  t.diagnostic(
+    `killed worker-a (pid ${first.pid}) after it handled ${killedAfter} (${atKill.unique}/${MESSAGES} handled overall, publishing ${publishedAtKill ? "already done" : "still running"}); ` +
+      `lines per process: ${perProcess}`,
+  );
+  t.diagnostic(
+    `duplicates: ${ledger.duplicates} extra lines (${twice} ids handled more than once), ${ledger.redelivered} deliveries with deliveryCount > 1; ` +
+      `publishAll done after ${Math.round(publishMs)} ms, all ${MESSAGES} handled after ${Math.round(coveredMs)} ms (ackWait ${ACK_WAIT_MS} ms)`,
+  );
+});
+
+test("no loss across a server restart: 2,000 events on file storage, then a listener started after the restart gets them all", { timeout: 60_000 }, async (t) => {
+  const MESSAGES = 2_000;
+  const subject = `crash.${uniqueName("restart")}`;
+  const publisher = await connectTestBus(nats!.url, { transport: "jetstream", streams: [STREAM] });
+  try {
+    const receipts = await publisher.publishAll(Array.from({ length: MESSAGES }, (_, id) => ({ subject, data: { id } })));
+    assert.equal(receipts.length, MESSAGES);
+  } finally {
+    await publisher.close();
+  }
+  assert.equal(await storedCount(subject), MESSAGES);
+
+  const storeDir = nats!.storeDir;
+  const port = nats!.port;
+  const restartedAt = performance.now();
+  await nats!.restart(); // SIGTERM, then a new server on the same port and store_dir
+  const restartMs = performance.now() - restartedAt;
+  assert.equal(nats!.port, port);
+  assert.equal(nats!.storeDir, storeDir);
+  assert.equal(await storedCount(subject), MESSAGES, `the stream lost events across the restart\n${nats!.output().slice(-2_000)}`);
+
+  const listener = await worker("worker-after-restart", subject, uniqueName("restart-workers"));
+  const ledger = new Ledger([listener]);
+  await waitFor(() => ledger.update().unique === MESSAGES, 30_000, `all ${MESSAGES} ids after the restart`).catch((err: Error) => {
+    throw new Error(`${err.message} (${ledger.unique} handled)\n${listener.output()}`);
+  });
+  await waitSettled(subject, 15_000);
+  await stop(listener);
+  ledger.update();
+  assert.deepEqual([...ledger.counts.keys()].sort((a, b) => a - b), Array.from({ length: MESSAGES }, (_, id) => id));
+  assert.equal(ledger.duplicates, 0, "a fresh consumer with no failures handles each event once");
+  t.diagnostic(`server restart took ${Math.round(restartMs)} ms; ${MESSAGES} events stored before it were all delivered after it`);
+});
