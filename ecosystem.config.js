@@ -45,6 +45,13 @@ const listeners = {
   wait_ready: true,
   listen_timeout: 30_000,
   kill_timeout: KILL_TIMEOUT_MS,
+  // Each instance serves /livez, /readyz and /metrics on its own port: pm2 adds the instance
+  // number to NATS_EVENTS_HEALTH_PORT (9464, 9465, ...), so instances never collide.
+  env: {
+    NATS_EVENTS_HEALTH_PORT: process.env.LISTENER_HEALTH_PORT ?? "9464",
+    NATS_EVENTS_HEALTH_HOST: "127.0.0.1",
+  },
+  increment_var: "NATS_EVENTS_HEALTH_PORT",
 };
 
 export const apps = embedded ? [web] : [...(natsPort ? [natsServer] : []), listeners, web];

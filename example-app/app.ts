@@ -1,9 +1,11 @@
 import express from "express";
-import { eventBusErrorHandler, healthHandler, route, withPublisher } from "express-nats-events";
+import { eventBusErrorHandler, eventContext, healthHandler, metricsHandler, route, withPublisher } from "express-nats-events";
 import { OrdersController } from "./orders/orders.controller.js";
 
 export function createApp(): express.Express {
   const app = express();
+  // Every event published while handling a request carries its X-Correlation-Id and traceparent.
+  app.use(eventContext());
   app.use(express.json());
 
   // Class-based handlers: the controller gets EventPublisher by constructor injection.
@@ -21,6 +23,8 @@ export function createApp(): express.Express {
   );
 
   app.get("/healthz", healthHandler());
+  // Prometheus: the bus's counters (published, handled, failed...) next to anything else in prom-client's registry.
+  app.get("/metrics", metricsHandler());
   app.use(eventBusErrorHandler());
   return app;
 }

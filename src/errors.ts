@@ -46,6 +46,8 @@ export const ErrorCodes = {
   PUBLISH_ACK: "EB_ERR_PUBLISH_ACK",
   /** Creating or updating a stream or consumer failed. */
   PROVISION: "EB_ERR_PROVISION",
+  /** The health and metrics endpoint of register-listeners could not listen on its port. */
+  HEALTH_SERVER: "EB_ERR_HEALTH_SERVER",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -1,6 +1,6 @@
 import "reflect-metadata";
 
-export { EventBus, type ConnectOptions, type PublishOptions, type PublishAllItem, type RequestOptions } from "./bus/event-bus.js";
+export { EventBus, type BusHealth, type ConnectOptions, type PublishOptions, type PublishAllItem, type RequestOptions } from "./bus/event-bus.js";
 export { EventPublisher } from "./bus/event-publisher.js";
 export { connectWithRetry, type ConnectRetryOptions } from "./bus/connect-with-retry.js";
 export { loadOptions, environmentVariables, type LoadedOptions, type LoadOptionsContext } from "./bus/load-options.js";
@@ -8,16 +8,23 @@ export { defaultOptions, type EventBusOptions, type EventBusOptionsInput, type T
 export { ErrorCodes, EventBusError, NonRetryableError, RemoteError, isEventBusError, type ErrorCode } from "./errors.js";
 export type { Codec } from "./codec/codec.js";
 export { JsonCodec } from "./codec/json-codec.js";
-export type { Logger } from "./logger.js";
-export { createConsoleLogger } from "./logger.js";
+export type { Logger, CreateLoggerOptions } from "./logger.js";
+export { createLogger, createConsoleLogger } from "./logger.js";
+export { currentEventContext, runWithEventContext, ContextHeaders, type EventContext } from "./context/event-context.js";
+export type { BusObserver, ListenerInfo, LifecycleEvent, DeliveryOutcome } from "./observability/observer.js";
+export { MetricNames } from "./observability/metrics.js";
+export type { SubjectLabeler } from "./observability/subject-label.js";
+export type { ListenerHealth } from "./listeners/runner.js";
 export { Listen } from "./listeners/listen.js";
 export { listenerRegistry, type ListenOptions, type ListenerSpec, type ListenerClass } from "./listeners/registry.js";
 export type { MessageContext, ListenerHandler } from "./listeners/message-context.js";
 export { DEFAULT_CONCURRENCY } from "./listeners/runner.js";
 export { DeadLetterHeaders } from "./listeners/dead-letter.js";
-export type { Transport, TransportFeatures, BusStatus, Delivery, InboundMessage, MessageHeaders, Subscription, SubscriptionSpec, Settlement, ProvisionChange, PublishReceipt, SendOptions } from "./transport/transport.js";
+export type { Transport, TransportFeatures, BusStatus, Delivery, InboundMessage, MessageHeaders, Subscription, SubscriptionSpec, Settlement, ProvisionChange, PublishReceipt, SendOptions, StreamState, ConsumerState, ConnectionInfo } from "./transport/transport.js";
 export { MemoryTransport, MemoryBroker } from "./transport/memory.js";
 export { healthHandler } from "./express/health.js";
+export { metricsHandler } from "./express/metrics.js";
+export { eventContext } from "./express/event-context.js";
 export { withPublisher, route } from "./express/with-publisher.js";
 export { closeBusWithServer } from "./express/close-with-server.js";
 export { eventBusErrorHandler } from "./express/error-handler.js";

@@ -1,5 +1,5 @@
 import { injectable } from "tsyringe";
-import { Listen } from "express-nats-events";
+import { Listen, type MessageContext } from "express-nats-events";
 import { OrderStats } from "../orders/order-stats.js";
 import { ORDER_CREATED, type OrderCreated } from "../orders/order-events.js";
 
@@ -9,8 +9,9 @@ export class OrderCounterListener {
 
   /** Its own queue group, so it gets every order too, independently of the emails group. */
   @Listen(ORDER_CREATED, "order-counter")
-  onOrderCreated(order: OrderCreated): void {
+  onOrderCreated(order: OrderCreated, ctx: MessageContext): void {
     const totals = this.stats.record(order.quantity);
-    process.stdout.write(`${JSON.stringify({ event: "order.counted", id: order.id, ...totals, pid: process.pid })}\n`);
+    // The correlation id of the HTTP request that created the order (its X-Correlation-Id header).
+    process.stdout.write(`${JSON.stringify({ event: "order.counted", id: order.id, ...totals, correlationId: ctx.correlationId, pid: process.pid })}\n`);
   }
 }

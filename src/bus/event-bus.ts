@@ -3,13 +3,23 @@ import { container as rootContainer, singleton, type DependencyContainer } from 
 import type { Codec } from "../codec/codec.js";
 import { JsonCodec } from "../codec/json-codec.js";
 import { ErrorCodes, EventBusError, describeError, isEventBusError } from "../errors.js";
-import { createConsoleLogger, type Logger } from "../logger.js";
+import type { Registry } from "prom-client";
+import { outgoingHeaders } from "../context/event-context.js";
+import { createLogger, type Logger } from "../logger.js";
 import { listenerRegistry, type ListenerClass, type ListenerSpec } from "../listeners/registry.js";
-import { ListenerRunner, subscriptionSpecOf } from "../listeners/runner.js";
+import { ListenerRunner, subscriptionSpecOf, type ListenerHealth } from "../listeners/runner.js";
+import { startConsumerSampler, type ConsumerSampler } from "../observability/consumer-sampler.js";
+import { LogObserver } from "../observability/log-observer.js";
+import { busMetrics } from "../observability/metrics.js";
+import { MetricsObserver } from "../observability/metrics-observer.js";
+import type { BusObserver } from "../observability/observer.js";
+import { ObserverSet } from "../observability/observer-set.js";
+import { createSubjectLabeler, type SubjectLabeler } from "../observability/subject-label.js";
+import { TracingObserver } from "../observability/tracing-observer.js";
 import { assertPublishSubject } from "../subject.js";
 import { createTransport } from "../transport/create-transport.js";
 import { StatusTracker } from "../transport/status-tracker.js";
-import type { BusStatus, MessageHeaders, ProvisionChange, PublishReceipt, Transport } from "../transport/transport.js";
+import type { BusStatus, MessageHeaders, ProvisionChange, ProvisionProgress, PublishReceipt, SubscriptionSpec, Transport } from "../transport/transport.js";
 import { remoteErrorOf } from "./error-reply.js";
 import { loadOptions } from "./load-options.js";
 import { redactCredentials, type EventBusOptions, type EventBusOptionsInput } from "./options.js";
@@ -29,6 +39,24 @@ export interface ConnectOptions extends EventBusOptionsInput {
   container?: DependencyContainer;
   /** Use this transport instance instead of the one `transport` names. */
   transportInstance?: Transport;
+  /** Where the Prometheus metrics are registered (default: prom-client's global `register`). */
+  metricsRegistry?: Registry;
+  /** Published subject → bounded `subject` label of metrics and span names (default: see the `metricsSubjects` option). */
+  subjectLabel?: SubjectLabeler;
+  /** More observers, after the built-in logs, metrics and traces (see BusObserver). */
+  observers?: readonly BusObserver[];
+}
+
+/** What health checks report about one bus. */
+export interface BusHealth {
+  readonly status: BusStatus;
+  readonly transport: string | null;
+  /** Connected, not draining, and every subscription of this bus still active. */
+  readonly ready: boolean;
+  readonly draining: boolean;
+  /** Times the connection was re-established since connect(). */
+  readonly reconnects: number;
+  readonly listeners: readonly ListenerHealth[];
 }
 
 export interface PublishOptions {
@@ -56,6 +84,8 @@ interface Connected {
   readonly logger: Logger;
   readonly container: DependencyContainer;
   readonly configFile: string | undefined;
+  readonly observers: ObserverSet;
+  readonly metrics: MetricsObserver | undefined;
 }
 
 /**
@@ -71,6 +101,10 @@ export class EventBus {
   #closing: Promise<void> | undefined;
   #draining: Promise<void> | undefined;
   #runners: ListenerRunner[] = [];
+  #reconnects = 0;
+  #stopping = false;
+  #sampler: ConsumerSampler | undefined;
+  readonly #sampledSpecs: SubscriptionSpec[] = [];
 
   get status(): BusStatus {
     return this.#tracker.status;
@@ -100,7 +134,21 @@ export class EventBus {
   }
 
   get logger(): Logger {
-    return this.#connected?.logger ?? createConsoleLogger();
+    return this.#connected?.logger ?? defaultLogger();
+  }
+
+  /** Liveness and readiness facts for health endpoints (see healthHandler() and register-listeners' /readyz). */
+  health(): BusHealth {
+    const listeners = this.#runners.flatMap((runner) => runner.health());
+    const status = this.status;
+    return {
+      status,
+      transport: this.#connected?.transport.name ?? null,
+      ready: status === "connected" && !this.#stopping && listeners.every((listener) => listener.active),
+      draining: this.#stopping,
+      reconnects: this.#reconnects,
+      listeners,
+    };
   }
 
   /** Connects once; calling it again while connected returns at once. Rejects with EB_ERR_CONNECT or EB_ERR_CONFIG. */
@@ -116,8 +164,11 @@ export class EventBus {
    */
   async publish(subject: string, data?: unknown, options: PublishOptions = {}): Promise<PublishReceipt> {
     assertPublishSubject(subject);
-    const { transport, codec } = this.#require(`publish to "${subject}"`);
-    return transport.publish(subject, codec.encode(data, subject), options);
+    const { transport, codec, observers } = this.#require(`publish to "${subject}"`);
+    const bytes = codec.encode(data, subject);
+    if (!observers.observesPublish) return transport.publish(subject, bytes, withContext(options));
+    // Headers are taken inside the wrappers: a tracing observer's publish span is their traceparent.
+    return observers.publish(subject, () => transport.publish(subject, bytes, withContext(options)));
   }
 
   /**
@@ -153,7 +204,7 @@ export class EventBus {
     assertPublishSubject(subject);
     const connected = this.#require(`request "${subject}"`);
     const timeoutMs = options.timeout ?? connected.options.requestTimeoutMs;
-    const reply = await connected.transport.request(subject, connected.codec.encode(data, subject), { timeoutMs, headers: options.headers });
+    const reply = await connected.transport.request(subject, connected.codec.encode(data, subject), { timeoutMs, headers: outgoingHeaders(options.headers) });
     const remoteError = remoteErrorOf(subject, reply);
     if (remoteError) throw remoteError;
     return connected.codec.decode(reply.data, reply.subject) as TReply;
@@ -164,12 +215,27 @@ export class EventBus {
    * register-listeners calls this; call it yourself for the embedded single-process mode and in tests.
    */
   async listen(classes?: readonly ListenerClass[]): Promise<readonly ListenerSpec[]> {
-    const { transport, codec, logger, container, options } = this.#require("listen");
+    const { transport, codec, observers, container, options } = this.#require("listen");
     await this.provision(classes);
-    const runner = new ListenerRunner({ transport, codec, logger, container, deadLetterPrefix: options.deadLetterPrefix, retry: options.retry });
+    const runner = new ListenerRunner({ transport, codec, observers, container, deadLetterPrefix: options.deadLetterPrefix, retry: options.retry });
     this.#runners.push(runner);
     await runner.start(listenerRegistry.all(classes));
+    this.#sampleConsumers(runner.listeners);
     return runner.listeners;
+  }
+
+  /** JetStream: keeps the consumer gauges (pending, ack pending, redelivered) of every listened consumer up to date. */
+  #sampleConsumers(specs: readonly ListenerSpec[]): void {
+    const { transport, metrics, options, logger } = this.#require("listen");
+    if (!metrics || !transport.consumerStates || options.metricsIntervalMs === 0) return;
+    this.#sampledSpecs.push(...specs.map(subscriptionSpecOf).filter((spec) => spec.durable));
+    if (this.#sampler || this.#sampledSpecs.length === 0) return;
+    this.#sampler = startConsumerSampler(
+      () => transport.consumerStates!(this.#sampledSpecs),
+      (states) => metrics.consumers(states),
+      options.metricsIntervalMs,
+      (error) => logger.debug({ error: describeError(error) }, "could not sample the consumer gauges; trying again at the next interval"),
+    );
   }
 
   /**
@@ -177,10 +243,13 @@ export class EventBus {
    * durable consumers; idempotent), or with `dryRun` only reports it. listen() runs it
    * first; `nats-events provision` runs it alone. Core transports need nothing: [].
    */
-  async provision(classes?: readonly ListenerClass[], { dryRun = false }: { dryRun?: boolean } = {}): Promise<ProvisionChange[]> {
+  async provision(
+    classes?: readonly ListenerClass[],
+    { dryRun = false, onProgress }: { dryRun?: boolean; onProgress?: ProvisionProgress } = {},
+  ): Promise<ProvisionChange[]> {
     const { transport, logger } = this.#require("provision");
     if (!transport.provision) return [];
-    const changes = await transport.provision(listenerRegistry.all(classes).map(subscriptionSpecOf), { dryRun });
+    const changes = await transport.provision(listenerRegistry.all(classes).map(subscriptionSpecOf), { dryRun, onProgress });
     for (const change of changes) {
       if (change.action === "unchanged") continue;
       logger.info({ kind: change.kind, name: change.name, detail: change.detail }, `${dryRun ? "would " : ""}${change.action} ${change.kind}`);
@@ -201,44 +270,63 @@ export class EventBus {
   async #drain(): Promise<void> {
     const connected = this.#connected;
     if (!connected || this.status === "closed") return;
+    this.#stopping = true;
+    connected.observers.lifecycle({ type: "draining", transport: connected.transport.name });
     const runners = this.#runners;
-    this.#runners = [];
     let failure: unknown;
     for (const runner of runners) await runner.stop(connected.options.drainTimeoutMs).catch((err) => (failure ??= err));
     await connected.transport.drain().catch((err) => (failure ??= err));
-    await this.close();
-    connected.logger.info({ transport: connected.transport.name }, "drained");
+    await this.#closeOnce(false);
+    connected.observers.lifecycle({ type: "drained", transport: connected.transport.name });
     if (failure) throw failure;
   }
 
   /** Closes at once (messages not yet handled are dropped by core transports). Idempotent. */
   close(): Promise<void> {
-    this.#closing ??= this.#close();
+    return this.#closeOnce(true);
+  }
+
+  #closeOnce(report: boolean): Promise<void> {
+    this.#closing ??= this.#close(report);
     return this.#closing;
   }
 
   async #connect(input: ConnectOptions): Promise<void> {
-    const { logger: givenLogger, codec, configFile, cwd, env, container, transportInstance, ...code } = input;
+    const { logger: givenLogger, codec, configFile, cwd, env, container, transportInstance, metricsRegistry, subjectLabel, observers: extraObservers, ...code } = input;
     const loaded = await loadOptions(code, { configFile, cwd, env });
-    const logger = givenLogger ?? createConsoleLogger(loaded.options.logLevel);
-    const transport = transportInstance ?? createTransport(loaded.options);
+    const { options } = loaded;
+    const logger = givenLogger ?? createLogger(options.logLevel);
+    const transport = transportInstance ?? createTransport(options);
+    const labeler =
+      subjectLabel ?? createSubjectLabeler([...options.metricsSubjects, ...listenerRegistry.all().map((spec) => spec.subject), ...options.streams.flatMap((stream) => stream.subjects)]);
+    const metrics = options.metrics ? new MetricsObserver(busMetrics(metricsRegistry), labeler) : undefined;
+    const observers = new ObserverSet([new LogObserver(logger), new TracingObserver(labeler), ...(metrics ? [metrics] : []), ...(extraObservers ?? [])]);
     transport.onStatus((status) => {
+      const previous = this.#tracker.status;
+      if (status === previous) return;
+      if (previous === "reconnecting" && status === "connected") this.#reconnects++;
       this.#tracker.set(status);
-      if (status === "reconnecting") logger.warn({ transport: transport.name }, "connection lost, reconnecting");
+      observers.lifecycle({ type: "status", transport: transport.name, status, previous, reconnects: this.#reconnects });
     });
     await transport.connect();
     this.#closing = undefined;
-    this.#connected = { transport, options: loaded.options, codec: codec ?? new JsonCodec(), logger, container: container ?? rootContainer, configFile: loaded.configFile };
-    const servers = transport.name === "memory" ? undefined : loaded.options.servers.map(redactCredentials).join(",");
-    logger.info({ transport: transport.name, servers }, "connected");
+    this.#stopping = false;
+    this.#reconnects = 0;
+    this.#connected = { transport, options, codec: codec ?? new JsonCodec(), logger, container: container ?? rootContainer, configFile: loaded.configFile, observers, metrics };
+    const servers = transport.name === "memory" ? undefined : options.servers.map(redactCredentials).join(",");
+    observers.lifecycle({ type: "connected", transport: transport.name, servers });
   }
 
-  async #close(): Promise<void> {
+  async #close(report: boolean): Promise<void> {
     const connected = this.#connected;
     this.#runners = [];
+    this.#sampler?.stop();
+    this.#sampler = undefined;
+    this.#sampledSpecs.length = 0;
     if (!connected) return this.#tracker.set("closed");
     await connected.transport.close();
     this.#tracker.set("closed");
+    if (report) connected.observers.lifecycle({ type: "closed", transport: connected.transport.name });
   }
 
   #require(action: string): Connected {
@@ -247,4 +335,16 @@ export class EventBus {
     }
     return this.#connected;
   }
+}
+
+/** The user's headers plus the correlation id and trace context of the current request or message. */
+function withContext(options: PublishOptions): PublishOptions {
+  const headers = outgoingHeaders(options.headers);
+  return headers === options.headers ? options : { ...options, headers };
+}
+
+let fallbackLogger: Logger | undefined;
+/** The logger of a bus that is not connected yet (pino at info). */
+function defaultLogger(): Logger {
+  return (fallbackLogger ??= createLogger());
 }

@@ -2,6 +2,7 @@ import path from "node:path";
 import { lilconfig, type Loader } from "lilconfig";
 import { pathToFileURL } from "node:url";
 import { ErrorCodes, EventBusError, describeError } from "../errors.js";
+import { subjectProblem } from "../subject.js";
 import { streamsProblem } from "./stream-options.js";
 import { defaultOptions, redactCredentials, type EventBusOptions, type EventBusOptionsInput } from "./options.js";
 
@@ -27,7 +28,7 @@ const importLoader: Loader = async (filepath) => {
 const CONFIG_NAMES = ["package.json", "nats-events.config.js", "nats-events.config.mjs", "nats-events.config.cjs"];
 
 /** Environment variables, the option each one sets, and how its text is read. Documented in the README. */
-type EnvKind = "text" | "list" | "integer";
+type EnvKind = "text" | "list" | "integer" | "boolean";
 const ENV_VARS: Record<string, readonly [option: string, kind: EnvKind]> = {
   NATS_TRANSPORT: ["transport", "text"],
   NATS_URL: ["servers", "list"],
@@ -49,6 +50,11 @@ const ENV_VARS: Record<string, readonly [option: string, kind: EnvKind]> = {
   NATS_EVENTS_LOG_LEVEL: ["logLevel", "text"],
   NATS_EVENTS_MAX_DELIVER: ["retry.maxDeliver", "integer"],
   NATS_EVENTS_ACK_WAIT_MS: ["ackWaitMs", "integer"],
+  NATS_EVENTS_METRICS: ["metrics", "boolean"],
+  NATS_EVENTS_METRICS_INTERVAL_MS: ["metricsIntervalMs", "integer"],
+  NATS_EVENTS_METRICS_SUBJECTS: ["metricsSubjects", "list"],
+  NATS_EVENTS_HEALTH_PORT: ["healthPort", "integer"],
+  NATS_EVENTS_HEALTH_HOST: ["healthHost", "text"],
 };
 
 type Validator = (value: unknown) => string | undefined;
@@ -57,6 +63,7 @@ const isInteger = (min: number): Validator => (v) =>
   Number.isInteger(v) && (v as number) >= min ? undefined : `must be an integer >= ${min}`;
 const isStringList: Validator = (v) =>
   Array.isArray(v) && v.every((item) => typeof item === "string" && item.length > 0) ? undefined : "must be a list of non-empty strings";
+const isBoolean: Validator = (v) => (typeof v === "boolean" ? undefined : "must be true or false");
 const oneOf = (...allowed: string[]): Validator => (v) =>
   allowed.includes(v as string) ? undefined : `must be one of ${allowed.map((a) => `"${a}"`).join(", ")}`;
 
@@ -90,7 +97,12 @@ const VALIDATORS: Record<string, Validator> = {
   "retry.maxDelayMs": isInteger(0),
   ackWaitMs: isInteger(1_000),
   publishTimeoutMs: isInteger(1),
-  createStreamsOnConnect: (v) => (typeof v === "boolean" ? undefined : "must be true or false"),
+  createStreamsOnConnect: isBoolean,
+  metrics: isBoolean,
+  metricsIntervalMs: isInteger(0),
+  metricsSubjects: (v) => isStringList(v) ?? (v as string[]).map((s) => subjectProblem(s, true) && `subject ${JSON.stringify(s)} ${subjectProblem(s, true)}`).find(Boolean),
+  healthPort: (v) => (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65_535 ? undefined : "must be a port number (1-65535)"),
+  healthHost: isString,
 };
 const NESTED = new Set(["reconnect", "auth", "tls", "retry"]);
 const SECRET = new Set(["auth.user", "auth.pass", "auth.token", "auth.nkeySeed"]);
@@ -198,6 +210,12 @@ function readEnv(env: NodeJS.ProcessEnv): { values: Record<string, unknown>; var
     variables[key] = name;
     if (kind === "list") {
       values[key] = raw.split(",").map((item) => item.trim()).filter(Boolean);
+    } else if (kind === "boolean") {
+      const lower = raw.toLowerCase();
+      if (!["true", "false", "1", "0", "yes", "no", "on", "off"].includes(lower)) {
+        throw new EventBusError(ErrorCodes.CONFIG, `invalid environment variable ${name} (option "${key}"): must be true or false, got ${JSON.stringify(raw)}`);
+      }
+      values[key] = ["true", "1", "yes", "on"].includes(lower);
     } else if (kind === "integer") {
       if (!/^-?\d+$/.test(raw)) {
         throw new EventBusError(ErrorCodes.CONFIG, `invalid environment variable ${name} (option "${key}"): must be a whole number, got ${JSON.stringify(raw)}`);

@@ -93,6 +93,20 @@ export interface EventBusOptions {
    * process can publish before the first `provision` (existing streams are never changed here).
    */
   createStreamsOnConnect: boolean;
+  /** Count what the bus does into Prometheus metrics (prom-client). Off: no per-message cost at all. */
+  metrics: boolean;
+  /** JetStream: how often the listener process samples its consumers' pending counts into the gauges; 0 turns sampling off. */
+  metricsIntervalMs: number;
+  /**
+   * Subject patterns used as the `subject` label of published messages (a concrete subject
+   * may hold ids, so it is never a label). Unlisted subjects fall back to the @Listen and
+   * stream patterns, then to their first token + ".>".
+   */
+  metricsSubjects: string[];
+  /** register-listeners: serve /livez, /readyz and /metrics on this port. Unset: no endpoint. */
+  healthPort?: number;
+  /** Interface of that endpoint; "0.0.0.0" so Kubernetes probes and Prometheus reach it, "127.0.0.1" to keep it local. */
+  healthHost: string;
 }
 
 /** What callers pass: any subset, nested objects partial too. */
@@ -120,6 +134,10 @@ export const defaultOptions: EventBusOptions = {
   ackWaitMs: 30_000,
   publishTimeoutMs: 5_000,
   createStreamsOnConnect: true,
+  metrics: true,
+  metricsIntervalMs: 15_000,
+  metricsSubjects: [],
+  healthHost: "0.0.0.0",
 };
 
 /** Hides the userinfo of every URL in `text` so credentials never reach a log line or an error. */

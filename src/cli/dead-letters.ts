@@ -1,14 +1,15 @@
 import { EventBus } from "../bus/event-bus.js";
 import { ErrorCodes, EventBusError } from "../errors.js";
-import { createConsoleLogger } from "../logger.js";
+import { createLogger } from "../logger.js";
 import { DeadLetterStore, type DeadLetter } from "../transport/jetstream/dead-letter-store.js";
 import { JetStreamTransport } from "../transport/jetstream/jetstream-transport.js";
 import { connectOptionsFrom, type ConnectionFlags } from "./connection-flags.js";
+import { createProgress } from "./progress.js";
 import { formatTable } from "./table.js";
 
 async function withDeadLetters<T>(flags: ConnectionFlags, use: (store: DeadLetterStore, bus: EventBus) => Promise<T>): Promise<T> {
   const bus = new EventBus();
-  await bus.connect({ ...connectOptionsFrom(flags), logger: createConsoleLogger("warn") });
+  await bus.connect({ ...connectOptionsFrom(flags), logger: createLogger("warn", { destination: 2 }) });
   try {
     const transport = bus.transport;
     if (!(transport instanceof JetStreamTransport)) {
@@ -53,10 +54,11 @@ export async function replayDeadLetters(sequences: string[], flags: ConnectionFl
       if (!letter) throw new EventBusError(ErrorCodes.CONFIG, `no dead letter with sequence ${seq} (already replayed?)`);
       letters.push(letter);
     }
+    // "replayed <done>/<total>" every 100 (rewritten in place on a terminal) and at the end.
+    const progress = createProgress("replayed", letters.length, { stream: process.stdout, every: 100 });
     for (const [index, letter] of letters.entries()) {
       await store.replay(letter, bus.transport);
-      const done = index + 1;
-      if (done === letters.length || done % 100 === 0) process.stdout.write(`replayed ${done}/${letters.length}\n`);
+      progress.update(index + 1);
     }
     if (letters.length === 0) process.stdout.write("no dead letters\n");
   });

@@ -5,8 +5,10 @@ import { isEventBusError } from "../errors.js";
 import { addConnectionFlags } from "./connection-flags.js";
 import { listDeadLetters, replayDeadLetters } from "./dead-letters.js";
 import { provisionCommand } from "./provision.js";
+import { listenersCommand } from "./listeners.js";
 import { registerListeners } from "./register-listeners.js";
 import { publishCommand, requestCommand } from "./send.js";
+import { statusCommand } from "./status.js";
 
 const program = new Command("nats-events")
   .description("Event-driven communication over NATS for Express services")
@@ -44,6 +46,22 @@ addConnectionFlags(
     .option("--dry-run", "only show what would change")
     .option("--json", "print the changes as JSON"),
 ).action(provisionCommand);
+
+addConnectionFlags(
+  program
+    .command("status")
+    .description("show the connection, the listeners of the config and, on jetstream, each stream (messages, bytes) and consumer (pending, ack pending, redelivered)")
+    .argument("[modules...]", "listener module files or globs (default: \"listeners\" from the config file)")
+    .option("--json", "print the report as JSON (for scripts)"),
+).action(statusCommand);
+
+addConnectionFlags(
+  program
+    .command("listeners")
+    .description("list what @Listen declared in the listener modules (subject, group, Class.method, stream/consumer), without connecting")
+    .argument("[modules...]", "listener module files or globs (default: \"listeners\" from the config file)")
+    .option("--json", "print them as JSON"),
+).action(listenersCommand);
 
 const deadLetters = program.command("dead-letters").description("inspect and replay the dead letters kept by the jetstream transport");
 addConnectionFlags(

@@ -1,8 +1,9 @@
 import { EventBus } from "../bus/event-bus.js";
 import { loadOptions } from "../bus/load-options.js";
-import { createConsoleLogger } from "../logger.js";
+import { createLogger } from "../logger.js";
 import { codeOptionsFrom, connectOptionsFrom, type ConnectionFlags } from "./connection-flags.js";
 import { loadConfiguredListeners } from "./load-listener-modules.js";
+import { createProgress } from "./progress.js";
 import { formatTable } from "./table.js";
 
 /**
@@ -11,13 +12,22 @@ import { formatTable } from "./table.js";
  */
 export async function provisionCommand(modules: string[], flags: ConnectionFlags & { dryRun?: boolean; json?: boolean }): Promise<void> {
   const { options, configFile } = await loadOptions(codeOptionsFrom(flags), { configFile: flags.config });
-  const logger = createConsoleLogger(options.logLevel === "debug" ? "debug" : "warn");
+  const logger = createLogger(options.logLevel === "debug" ? "debug" : "warn", { destination: 2 });
   await loadConfiguredListeners(modules, options, configFile, logger);
   const bus = new EventBus();
   // A dry run must not create anything, not even the streams a connect would create.
   await bus.connect({ ...connectOptionsFrom(flags), logger, createStreamsOnConnect: !flags.dryRun });
   try {
-    const changes = await bus.provision(undefined, { dryRun: flags.dryRun ?? false });
+    // Progress on stderr, so stdout stays the result (and --json stays parseable).
+    let progress: ReturnType<typeof createProgress> | undefined;
+    const changes = await bus.provision(undefined, {
+      dryRun: flags.dryRun ?? false,
+      onProgress: (done, total, change) => {
+        progress ??= createProgress(flags.dryRun ? "checked" : "provisioned", total);
+        progress.update(done, `${change.kind} ${change.name}`);
+      },
+    });
+    progress?.done();
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(changes, null, 2)}\n`);
       return;

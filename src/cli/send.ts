@@ -1,6 +1,6 @@
 import { EventBus } from "../bus/event-bus.js";
 import { ErrorCodes, EventBusError, describeError } from "../errors.js";
-import { createConsoleLogger } from "../logger.js";
+import { createLogger } from "../logger.js";
 import { connectOptionsFrom, type ConnectionFlags } from "./connection-flags.js";
 
 function parsePayload(json: string | undefined): unknown {
@@ -15,7 +15,7 @@ function parsePayload(json: string | undefined): unknown {
 /** Runs one publish or request on a short-lived bus that is drained afterwards, so nothing is left unsent. */
 async function withBus<T>(flags: ConnectionFlags, use: (bus: EventBus) => Promise<T>): Promise<T> {
   const bus = new EventBus();
-  await bus.connect({ ...connectOptionsFrom(flags), logger: createConsoleLogger("warn") });
+  await bus.connect({ ...connectOptionsFrom(flags), logger: createLogger("warn", { destination: 2 }) });
   try {
     return await use(bus);
   } finally {

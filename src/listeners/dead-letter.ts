@@ -1,5 +1,4 @@
 import { describeError } from "../errors.js";
-import type { Logger } from "../logger.js";
 import type { Delivery, Transport } from "../transport/transport.js";
 
 /**
@@ -26,17 +25,16 @@ export const DeadLetterHeaders = {
  * Copies a message that could not be handled to `<prefix>.<subject>`, with the
  * original bytes and headers plus why it failed, so it can be inspected and
  * re-published. Messages already on the dead-letter prefix are never copied again
- * (a `>` listener must not loop on its own dead letters). Resolves true once the
- * transport accepted the copy (on JetStream: stored), false when it could not.
+ * (a `>` listener must not loop on its own dead letters). Resolves `stored: true` once
+ * the transport accepted the copy (on JetStream: stored), else `stored: false` and why.
  */
 export async function sendToDeadLetter(
   transport: Transport,
-  logger: Logger,
   prefix: string,
   delivery: Delivery,
   failure: { reason: FailureReason; error: unknown; listener: string },
-): Promise<boolean> {
-  if (delivery.subject === prefix || delivery.subject.startsWith(`${prefix}.`)) return true;
+): Promise<{ stored: boolean; skipped?: boolean; error?: unknown }> {
+  if (delivery.subject === prefix || delivery.subject.startsWith(`${prefix}.`)) return { stored: true, skipped: true };
   const code = (failure.error as { code?: unknown } | null)?.code;
   // The original dedupe id must not dedupe dead letters against each other; it is kept under its own name.
   const { "Nats-Msg-Id": msgId, ...original } = delivery.headers;
@@ -56,9 +54,8 @@ export async function sendToDeadLetter(
   };
   try {
     await transport.publish(`${prefix}.${delivery.subject}`, delivery.data, { headers });
-    return true;
-  } catch (err) {
-    logger.error({ subject: delivery.subject, listener: failure.listener, error: describeError(err) }, "could not copy the message to the dead-letter subject");
-    return false;
+    return { stored: true };
+  } catch (error) {
+    return { stored: false, error };
   }
 }

@@ -14,6 +14,13 @@ export interface MessageContext {
   /** "Class.method" of the handler. */
   readonly listener: string;
   /**
+   * The chain's correlation id: the message's X-Correlation-Id header, or a new id when it
+   * had none. Events the handler publishes carry it on (see currentEventContext()).
+   */
+  readonly correlationId: string;
+  /** The W3C traceparent the message carried, if any; events the handler publishes continue its trace. */
+  readonly traceparent: string | undefined;
+  /**
    * Answers a request now. Returning a value from the handler does the same;
    * use this to answer before the handler finishes. Only the first reply is sent.
    */

@@ -3,8 +3,10 @@ import type { Codec } from "../codec/codec.js";
 import { backoffDelayMs } from "../backoff.js";
 import { errorReplyHeaders } from "../bus/error-reply.js";
 import type { RetryPolicy } from "../bus/options.js";
+import { contextFromHeaders, currentEventContext, runWithEventContext, type EventContext } from "../context/event-context.js";
 import { ErrorCodes, EventBusError, NonRetryableError, describeError } from "../errors.js";
-import type { Logger } from "../logger.js";
+import { HANDLED, errorCodeOf, type ListenerInfo } from "../observability/observer.js";
+import type { ObserverSet } from "../observability/observer-set.js";
 import type { Delivery, MessageHeaders, Subscription, Transport } from "../transport/transport.js";
 import { ConcurrencyLimit } from "./concurrency-limit.js";
 import { sendToDeadLetter, type FailureReason } from "./dead-letter.js";
@@ -17,7 +19,8 @@ export interface RunnerDependencies {
   readonly transport: Transport;
   readonly codec: Codec;
   readonly container: DependencyContainer;
-  readonly logger: Logger;
+  /** Logs, metrics and traces: told every lifecycle event and delivery outcome. */
+  readonly observers: ObserverSet;
   readonly deadLetterPrefix: string;
   /** The bus-wide retry policy; a listener's `retry` option overrides parts of it. */
   readonly retry: RetryPolicy;
@@ -25,8 +28,21 @@ export interface RunnerDependencies {
 
 interface ActiveListener {
   readonly spec: ListenerSpec;
+  readonly info: ListenerInfo;
   readonly subscription: Subscription;
   readonly limit: ConcurrencyLimit;
+  /** Set when the server ended the subscription: the listener receives nothing any more. */
+  ended?: Error;
+}
+
+/** One subscribed listener as health checks see it. */
+export interface ListenerHealth {
+  readonly listener: string;
+  readonly subject: string;
+  readonly queueGroup: string | undefined;
+  /** false once the server ended the subscription (the process must be restarted). */
+  readonly active: boolean;
+  readonly error?: string;
 }
 
 /** What @Listen recorded, as the transport needs it. */
@@ -62,6 +78,17 @@ export class ListenerRunner {
     return this.#active.map((active) => active.spec);
   }
 
+  /** Each subscription and whether it still receives messages. */
+  health(): ListenerHealth[] {
+    return this.#active.map(({ spec, ended }) => ({
+      listener: spec.id,
+      subject: spec.subject,
+      queueGroup: spec.queueGroup,
+      active: ended === undefined,
+      ...(ended && { error: describeError(ended) }),
+    }));
+  }
+
   /** Builds every listener class first (so a missing dependency fails before anything subscribes), then subscribes. */
   async start(specs: readonly ListenerSpec[]): Promise<void> {
     const instances = new Map<ListenerClass, object>();
@@ -74,14 +101,18 @@ export class ListenerRunner {
       const subscriptionSpec = subscriptionSpecOf(spec);
       const retry = { ...this.deps.retry, ...spec.options.retry };
       const limit = new ConcurrencyLimit(subscriptionSpec.concurrency);
+      const info: ListenerInfo = { id: spec.id, subject: spec.subject, queueGroup: spec.queueGroup };
       const subscription = await this.deps.transport.subscribe(subscriptionSpec, (delivery) =>
-        limit.run(() => this.#handle(spec, retry, handler, delivery)),
+        limit.run(() => runWithEventContext(contextFromHeaders(delivery.headers), () => this.#handle(info, retry, handler, delivery))),
       );
-      this.#active.push({ spec, subscription, limit });
+      const active: ActiveListener = { spec, info, subscription, limit };
+      this.#active.push(active);
       void subscription.closed.then((error) => {
-        if (error) this.deps.logger.error({ subject: spec.subject, listener: spec.id, code: ErrorCodes.SUBSCRIBE, error: describeError(error) }, "subscription ended by the server; this listener receives nothing until restarted");
+        if (!error) return;
+        active.ended = error;
+        this.deps.observers.lifecycle({ type: "subscription-ended", listener: info, error });
       });
-      this.deps.logger.info({ subject: spec.subject, group: spec.queueGroup ?? "(none)", listener: spec.id }, "subscribed");
+      this.deps.observers.lifecycle({ type: "subscribed", listener: info });
     }
   }
 
@@ -116,67 +147,80 @@ export class ListenerRunner {
     }
   }
 
-  async #handle(spec: ListenerSpec, retry: RetryPolicy, handler: ListenerHandler, delivery: Delivery): Promise<void> {
+  async #handle(listener: ListenerInfo, retry: RetryPolicy, handler: ListenerHandler, delivery: Delivery): Promise<void> {
+    const { observers } = this.deps;
     let data: unknown;
     try {
       data = this.deps.codec.decode(delivery.data, delivery.subject);
     } catch (err) {
-      this.deps.logger.warn({ subject: delivery.subject, listener: spec.id, code: ErrorCodes.DECODE, reason: describeError(err) }, "message rejected: cannot decode");
-      return this.#reject(spec, delivery, "undecodable", err);
+      observers.outcome(listener, delivery, { kind: "failed", reason: "undecodable", error: err, code: errorCodeOf(err), next: delivery.reply !== undefined && !delivery.settlement ? "error-reply" : "dead-letter" });
+      return this.#reject(listener, delivery, "undecodable", err);
     }
-    const context = new DeliveryContext(delivery, spec.id, this.deps.codec);
+    const context = new DeliveryContext(delivery, listener.id, this.deps.codec);
     try {
-      const result = await handler(data, context);
+      const result = await observers.handle(listener, delivery, async () => handler(data, context));
       if (delivery.reply !== undefined) context.reply(result);
     } catch (err) {
-      return this.#failed(spec, retry, delivery, err, context);
+      return this.#failed(listener, retry, delivery, err, context);
     }
     try {
       await delivery.settlement?.ack();
-      this.deps.logger.debug({ subject: delivery.subject, listener: spec.id }, "handled");
+      observers.outcome(listener, delivery, HANDLED);
     } catch (err) {
       // Handled, but the server did not confirm the ack: it may deliver the message again (at-least-once).
-      this.deps.logger.warn({ subject: delivery.subject, listener: spec.id, error: describeError(err) }, "handled, but the ack was not confirmed; the message may come again");
+      observers.outcome(listener, delivery, { kind: "ack-failed", error: err });
     }
   }
 
-  async #failed(spec: ListenerSpec, retry: RetryPolicy, delivery: Delivery, error: unknown, context: DeliveryContext): Promise<void> {
+  async #failed(listener: ListenerInfo, retry: RetryPolicy, delivery: Delivery, error: unknown, context: DeliveryContext): Promise<void> {
     const nonRetryable = error instanceof NonRetryableError;
     const canRetry = delivery.settlement !== undefined && !nonRetryable && delivery.deliveryCount < retry.maxDeliver;
-    const fields = { subject: delivery.subject, listener: spec.id, code: (error as { code?: unknown })?.code, deliveryCount: delivery.deliveryCount, error: describeError(error) };
+    const failure = { kind: "failed", reason: "handler-error", error, code: errorCodeOf(error) } as const;
     if (canRetry) {
       const delayMs = backoffDelayMs(delivery.deliveryCount, retry);
-      this.deps.logger.warn({ ...fields, retryInMs: delayMs, maxDeliver: retry.maxDeliver }, "handler failed; will retry");
+      this.deps.observers.outcome(listener, delivery, { ...failure, next: "retry", retryInMs: delayMs, maxDeliver: retry.maxDeliver });
       return delivery.settlement!.nak(delayMs);
     }
-    this.deps.logger.error(fields, "handler failed");
+    const errorReply = delivery.reply !== undefined && delivery.settlement === undefined;
+    this.deps.observers.outcome(listener, delivery, { ...failure, next: errorReply ? "error-reply" : "dead-letter" });
     if (delivery.reply !== undefined && !context.replied) delivery.respond(new Uint8Array(0), errorReplyHeaders(error));
     const reason: FailureReason = nonRetryable ? "non-retryable" : delivery.settlement ? "max-deliveries" : "handler-error";
-    return this.#reject(spec, delivery, reason, error);
+    return this.#reject(listener, delivery, reason, error);
   }
 
   /** Dead-letters a message that will not be handled, then terminates it (durable transports). */
-  async #reject(spec: ListenerSpec, delivery: Delivery, reason: FailureReason, error: unknown): Promise<void> {
+  async #reject(listener: ListenerInfo, delivery: Delivery, reason: FailureReason, error: unknown): Promise<void> {
     if (delivery.reply !== undefined && delivery.settlement === undefined) {
       // A core request: the requester hears about it through the error reply, nothing to keep.
       if (reason === "undecodable") delivery.respond(new Uint8Array(0), errorReplyHeaders(error));
       return;
     }
-    const stored = await sendToDeadLetter(this.deps.transport, this.deps.logger, this.deps.deadLetterPrefix, delivery, { reason, error, listener: spec.id });
+    const copy = await sendToDeadLetter(this.deps.transport, this.deps.deadLetterPrefix, delivery, { reason, error, listener: listener.id });
+    if (!copy.skipped) this.deps.observers.outcome(listener, delivery, { kind: "dead-lettered", reason, stored: copy.stored, error: copy.error });
     if (!delivery.settlement) return;
-    if (stored) delivery.settlement.term(`${reason}: ${describeError(error)}`.slice(0, 256));
+    if (copy.stored) delivery.settlement.term(`${reason}: ${describeError(error)}`.slice(0, 256));
     else delivery.settlement.nak(backoffDelayMs(delivery.deliveryCount, this.deps.retry)); // never drop what we could not keep
   }
 }
 
 class DeliveryContext implements MessageContext {
   replied = false;
+  readonly #event: EventContext | undefined;
 
   constructor(
     private readonly delivery: Delivery,
     readonly listener: string,
     private readonly codec: Codec,
-  ) {}
+  ) {
+    this.#event = currentEventContext();
+  }
+
+  get correlationId(): string {
+    return this.#event?.correlationId ?? "";
+  }
+  get traceparent(): string | undefined {
+    return this.#event?.traceparent;
+  }
 
   get subject(): string {
     return this.delivery.subject;

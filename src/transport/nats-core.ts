@@ -16,6 +16,7 @@ import { splitServerCredentials } from "./server-credentials.js";
 import { StatusTracker } from "./status-tracker.js";
 import type {
   BusStatus,
+  ConnectionInfo,
   Delivery,
   InboundMessage,
   MessageHeaders,
@@ -124,6 +125,12 @@ export class NatsCoreTransport implements Transport {
     } catch (err) {
       throw new EventBusError(ErrorCodes.SUBSCRIBE, `cannot subscribe to "${spec.subject}" for ${spec.listenerId}: ${describeError(err)}`, { cause: err });
     }
+  }
+
+  async connectionInfo(): Promise<ConnectionInfo> {
+    const connection = this.connection;
+    const rttMs = this.#tracker.status === "connected" ? await connection.rtt().catch(() => undefined) : undefined;
+    return { server: redactCredentials(connection.getServer()), serverName: connection.info?.server_name, version: connection.info?.version, rttMs };
   }
 
   /** Flushes and closes. When the server is gone (reconnecting) there is nothing to flush to: close at once. */

@@ -75,6 +75,41 @@ export interface ProvisionChange {
   readonly detail: string;
 }
 
+/** Reports each step of a provisioning run (for progress output). */
+export type ProvisionProgress = (done: number, total: number, change: ProvisionChange) => void;
+
+/** A durable consumer as the server reports it now. */
+export interface ConsumerState {
+  readonly stream: string;
+  readonly name: string;
+  readonly filter: string | undefined;
+  /** Messages in the stream not yet delivered to this consumer. */
+  readonly pending: number;
+  /** Delivered and not yet acknowledged. */
+  readonly ackPending: number;
+  /** Delivered more than once and not yet acknowledged. */
+  readonly redelivered: number;
+}
+
+/** A stream as the server reports it now (`exists: false` when it was configured but not created). */
+export interface StreamState {
+  readonly name: string;
+  readonly subjects: readonly string[];
+  readonly exists: boolean;
+  readonly messages: number;
+  readonly bytes: number;
+  readonly consumers: readonly ConsumerState[];
+}
+
+/** Which server the transport is connected to. */
+export interface ConnectionInfo {
+  /** host:port of the server in use (no credentials). */
+  readonly server: string | undefined;
+  readonly serverName: string | undefined;
+  readonly version: string | undefined;
+  readonly rttMs: number | undefined;
+}
+
 export interface SendOptions {
   readonly headers?: MessageHeaders;
   /** Deduplication id (Nats-Msg-Id) on transports that deduplicate. */
@@ -125,7 +160,13 @@ export interface Transport {
    * Creates or updates what the listeners need (streams, durable consumers), or with
    * `dryRun` only reports it. Only durable transports have it.
    */
-  provision?(specs: readonly SubscriptionSpec[], options: { dryRun: boolean }): Promise<ProvisionChange[]>;
+  provision?(specs: readonly SubscriptionSpec[], options: { dryRun: boolean; onProgress?: ProvisionProgress }): Promise<ProvisionChange[]>;
+  /** Durable transports: the configured streams with all their consumers, as the server reports them (`nats-events status`). */
+  inspect?(): Promise<StreamState[]>;
+  /** Durable transports: the consumers these listeners read from (sampled into the consumer gauges). */
+  consumerStates?(specs: readonly SubscriptionSpec[]): Promise<ConsumerState[]>;
+  /** Network transports: the server in use, its version and the round-trip time. */
+  connectionInfo?(): Promise<ConnectionInfo>;
   /** Drains subscriptions, flushes what was published, then closes. */
   drain(): Promise<void>;
   close(): Promise<void>;

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { connect, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import { startNatsServer, type NatsServer } from "../helpers/nats-server.js";
-import { ProcessGroup, fixture } from "../helpers/processes.js";
+import { LogLevels, ProcessGroup, fixture } from "../helpers/processes.js";
 import { Collector, uniqueName } from "../helpers/unique.js";
 
 const group = new ProcessGroup();
@@ -42,17 +42,19 @@ test("undecodable bytes are rejected with a log line naming subject and reason; 
   // Published before the valid one on the same connection: had the handler seen them, their lines would come first.
   assert.equal(listener.events("handled").length, 1, `the handler saw the bad messages: ${JSON.stringify(listener.events("handled"))}`);
 
-  const rejected = (line: string) => line.includes("message rejected: cannot decode") && line.includes(`subject=${subject}`);
-  await listener.waitUntil(() => listener.stderrLines.filter(rejected).length >= 2, 5_000, "two 'message rejected' lines on stderr");
-  const lines = listener.stderrLines.filter(rejected);
+  const rejected = () => listener.logs("message rejected: cannot decode").filter((line) => line.subject === subject);
+  await listener.waitUntil(() => rejected().length >= 2, 5_000, "two 'message rejected' log lines");
+  const lines = rejected();
   for (const line of lines) {
-    assert.match(line, / WARN /);
-    assert.match(line, /code=EB_ERR_DECODE/);
-    assert.match(line, /listener=EchoListener\.handle/);
-    assert.match(line, /reason=".*is not valid JSON/);
+    assert.equal(line.level, LogLevels.warn, JSON.stringify(line));
+    assert.equal(line.code, "EB_ERR_DECODE");
+    assert.equal(line.listener, "EchoListener.handle");
+    assert.equal(line.deliveryCount, 1);
+    assert.match(String(line.reason), /is not valid JSON/);
+    assert.match(String(line.correlationId), /^[0-9a-f-]{36}$/, "a message without a correlation id gets one");
   }
-  assert.match(lines[0]!, /\(17 bytes\)/);
-  assert.match(lines[1]!, /\(3 bytes\)/);
+  assert.match(String(lines[0]!.reason), /\(17 bytes\)/);
+  assert.match(String(lines[1]!.reason), /\(3 bytes\)/);
 
   const letters = await deadLetters.waitForCount(2, 5_000, "dead letters of the undecodable messages");
   assert.deepEqual(letters.map((msg) => [...msg.data]), [[...notJson], [...notUtf8]], "dead letters carry the original bytes");
@@ -67,5 +69,5 @@ test("undecodable bytes are rejected with a log line naming subject and reason; 
   // And it still handles what comes next.
   raw!.publish(subject, new TextEncoder().encode(JSON.stringify({ id: "second-valid" })));
   await listener.waitForEvents("handled", 1, 10_000, (line) => line.id === "second-valid");
-  t.diagnostic(`rejected: ${lines.map((line) => line.slice(line.indexOf("reason="))).join(" | ")}`);
+  t.diagnostic(`rejected: ${lines.map((line) => String(line.reason)).join(" | ")}`);
 });

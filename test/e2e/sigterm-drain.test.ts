@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { EventBus } from "express-nats-events";
 import { startNatsServer, type NatsServer } from "../helpers/nats-server.js";
-import { ProcessGroup, connectTestBus, fixture } from "../helpers/processes.js";
+import { LogLevels, ProcessGroup, connectTestBus, fixture } from "../helpers/processes.js";
 import { uniqueName } from "../helpers/unique.js";
 
 // Below pm2's kill_timeout (12 s in ecosystem.config.js).
@@ -55,8 +55,11 @@ test("SIGTERM during a burst: every started handler finishes, exit 0 within the 
   const drainingAt = listener.allLines.findIndex((line) => line.includes(DRAINING_LINE));
   const finishedWhileDraining = listener.allLines.slice(drainingAt + 1).filter((line) => line.includes('"event":"finished"')).length;
   assert.ok(drainingAt >= 0 && finishedWhileDraining > 0, `no handler finished during the drain\n${listener.output()}`);
-  assert.ok(listener.stdoutLines.some((line) => line.includes(DRAINING_LINE) && line.includes("signal=SIGTERM")), `no draining line\n${listener.output()}`);
-  assert.ok(listener.stdoutLines.some((line) => line.includes("stopped cleanly")), `no "stopped cleanly" line\n${listener.output()}`);
+  assert.ok(listener.logs(DRAINING_LINE).some((line) => line.signal === "SIGTERM" && line.level === LogLevels.info), `no draining line\n${listener.output()}`);
+  assert.ok(listener.logs("stopped cleanly").some((line) => line.level === LogLevels.info), `no "stopped cleanly" line\n${listener.output()}`);
+  // One line per lifecycle step of the drain, in order.
+  const steps = listener.logs().map((line) => line.msg).filter((msg) => [DRAINING_LINE, "draining", "drained", "stopped cleanly"].includes(msg));
+  assert.deepEqual(steps, [DRAINING_LINE, "draining", "drained", "stopped cleanly"], listener.output());
   assert.equal(listener.stderrLines.filter((line) => line.trim()).length, 0, `unexpected stderr:\n${listener.stderrLines.join("\n")}`);
   t.diagnostic(
     `at SIGTERM: ${startedAtSignal} started, ${finishedAtSignal} finished; after drain: ${started.length} started = ${finished.length} finished, ` +
@@ -75,7 +78,7 @@ test("a second SIGTERM during the drain exits at once with a non-zero code", asy
   for (let id = 0; id < 20; id++) await bus!.publish(subject, { id });
   await listener.waitForEvents("started", 1, 10_000);
   listener.signal("SIGTERM");
-  await listener.waitForLine(DRAINING_LINE, 5_000, "the draining line", "stdout");
+  await listener.waitForLog(DRAINING_LINE, 5_000);
   assert.ok(listener.isRunning, "still draining after the first SIGTERM");
 
   const secondAt = Date.now();
@@ -84,7 +87,7 @@ test("a second SIGTERM during the drain exits at once with a non-zero code", asy
   const exitMs = listener.exitedAt! - secondAt;
   assert.notEqual(exit.code, 0, `exit ${JSON.stringify(exit)}`);
   assert.equal(exit.code, 130);
-  assert.ok(listener.stderrLines.some((line) => line.includes("second signal: exiting without waiting for handlers")), listener.output());
+  assert.ok(listener.logs("second signal: exiting without waiting for handlers").some((line) => line.level === LogLevels.warn && line.signal === "SIGTERM"), listener.output());
   assert.equal(listener.events("finished").length, 0, "no handler could finish: the process did not wait for them");
   t.diagnostic(`${listener.events("started").length} handlers in flight; exit code ${exit.code} ${exitMs} ms after the second SIGTERM`);
 });

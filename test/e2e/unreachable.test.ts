@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import type { EventBus } from "express-nats-events";
 import { freePort, startNatsServer, type NatsServer } from "../helpers/nats-server.js";
-import { ProcessGroup, connectTestBus, fixture } from "../helpers/processes.js";
+import { LogLevels, ProcessGroup, connectTestBus, fixture, type LogLine, type TestProcess } from "../helpers/processes.js";
 import { uniqueName } from "../helpers/unique.js";
 
 const USER = "someuser";
@@ -21,7 +21,8 @@ after(async () => {
   await nats?.stop();
 });
 
-const retryLine = (line: string) => line.includes("EB_ERR_CONNECT") && line.includes("retrying");
+/** The pino warnings of the connection retries (JSON lines on stdout). */
+const retryLines = (process: TestProcess): LogLine[] => process.logs("retrying").filter((line) => line.code === "EB_ERR_CONNECT");
 
 test("register-listeners keeps retrying an unreachable server without leaking the password, then becomes ready", async (t) => {
   const port = await freePort();
@@ -32,12 +33,13 @@ test("register-listeners keeps retrying an unreachable server without leaking th
     env: { NATS_URL: `nats://${USER}:${PASSWORD}@127.0.0.1:${port}`, E2E_ECHO_SUBJECT: subject },
   });
 
-  await listener.waitUntil(() => listener.stderrLines.filter(retryLine).length >= 2, 10_000, "two connection retry warnings");
+  await listener.waitUntil(() => retryLines(listener).length >= 2, 10_000, "two connection retry warnings");
   assert.ok(listener.isRunning, "the process must wait for the server, not exit");
-  const retries = listener.stderrLines.filter(retryLine);
+  const retries = retryLines(listener);
   for (const line of retries) {
-    assert.match(line, / WARN /);
-    assert.ok(line.includes(`nats://***@127.0.0.1:${port}`), `the warning names the server (credentials hidden): ${line}`);
+    assert.equal(line.level, LogLevels.warn, JSON.stringify(line));
+    assert.ok(line.msg.includes(`nats://***@127.0.0.1:${port}`), `the warning names the server (credentials hidden): ${JSON.stringify(line)}`);
+    assert.equal(typeof line.attempt, "number");
   }
 
   nats = await startNatsServer({ port, user: USER, pass: PASSWORD, jetstream: false });
@@ -48,7 +50,7 @@ test("register-listeners keeps retrying an unreachable server without leaking th
 
   const leaked = listener.allLines.filter((line) => line.includes(PASSWORD));
   assert.deepEqual(leaked, [], "no output line may contain the password");
-  t.diagnostic(`${listener.stderrLines.filter(retryLine).length} retry warnings before the server started on port ${port}; first: ${retries[0]}`);
+  t.diagnostic(`${retryLines(listener).length} retry warnings before the server started on port ${port}; first: ${JSON.stringify(retries[0])}`);
 });
 
 test("publish and request against an unreachable server exit 1 with EB_ERR_CONNECT naming the URL without the password", async () => {
@@ -74,7 +76,7 @@ test("SIGTERM while still waiting for the server stops the retries and exits 0 a
     ipc: true,
     env: { NATS_URL: `nats://127.0.0.1:${port}`, E2E_ECHO_SUBJECT: `e2e.echo.${uniqueName("never")}` },
   });
-  await listener.waitUntil(() => listener.stderrLines.some(retryLine), 10_000, "a connection retry warning");
+  await listener.waitUntil(() => retryLines(listener).length > 0, 10_000, "a connection retry warning");
   const signalledAt = Date.now();
   listener.signal("SIGTERM");
   const exit = await listener.waitForExit(3_000, "exit after SIGTERM while retrying");

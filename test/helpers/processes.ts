@@ -15,6 +15,14 @@ export function fixture(name: string): string {
   return path.join(FIXTURES, name);
 }
 
+/** One pino log line. */
+export interface LogLine extends Record<string, unknown> {
+  readonly level: number;
+  readonly msg: string;
+}
+
+export const LogLevels = { debug: 20, info: 30, warn: 40, error: 50 } as const;
+
 export interface Exit {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
@@ -133,6 +141,21 @@ export class TestProcess {
       }
     }
     return this.#parsed;
+  }
+
+  /**
+   * The process's pino log lines (stdout JSON with a numeric `level` and a `msg`), optionally
+   * only those whose message contains `message`. Levels: 20 debug, 30 info, 40 warn, 50 error.
+   */
+  logs(message?: string): Array<LogLine> {
+    return this.json().filter((record): record is LogLine => typeof record.msg === "string" && typeof record.level === "number" && (message === undefined || record.msg.includes(message)));
+  }
+
+  /** Waits for a log line whose message contains `message` (and that `filter` accepts); returns it. */
+  async waitForLog(message: string, timeoutMs: number, filter: (line: LogLine) => boolean = () => true): Promise<LogLine> {
+    let found: LogLine | undefined;
+    await this.waitUntil(() => (found = this.logs(message).find(filter)) !== undefined, timeoutMs, `a log line "${message}"`);
+    return found!;
   }
 
   /** JSON lines with `event === name`. */

@@ -283,7 +283,8 @@ function expressSuite(flavour: ExpressFlavour): void {
     test("healthHandler: 200 while connected, 503 while the server is down, 200 again after the reconnect", TEST_OPTIONS, async () => {
       const healthy = await httpCall("GET", `${baseUrl}/health`);
       assert.equal(healthy.status, 200);
-      assert.deepEqual(healthy.body, { status: "ok", bus: "connected", transport: "nats" });
+      const reconnectsBefore = (healthy.body as { reconnects: number }).reconnects;
+      assert.deepEqual(healthy.body, { status: "ok", bus: "connected", transport: "nats", reconnects: reconnectsBefore });
 
       const statuses = new StatusRecorder(bus());
       const listenerStatuses = new StatusRecorder(listenerBus);
@@ -304,7 +305,7 @@ function expressSuite(flavour: ExpressFlavour): void {
         await statuses.waitFor("connected", lostAt + 1, WAIT_MS);
         const back = await httpCall("GET", `${baseUrl}/health`);
         assert.equal(back.status, 200, JSON.stringify(back.body));
-        assert.deepEqual(back.body, { status: "ok", bus: "connected", transport: "nats" });
+        assert.deepEqual(back.body, { status: "ok", bus: "connected", transport: "nats", reconnects: reconnectsBefore + 1 }, "the reconnect is counted");
 
         // The listener bus reconnects too (the next tests need it) and its subscriptions are restored.
         await listenerStatuses.waitFor("connected", listenerStatuses.seen.indexOf("reconnecting") + 1, WAIT_MS);

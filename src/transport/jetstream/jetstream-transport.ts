@@ -5,18 +5,23 @@ import { ErrorCodes, EventBusError, describeError } from "../../errors.js";
 import { NatsCoreTransport, toNatsHeaders } from "../nats-core.js";
 import type {
   BusStatus,
+  ConnectionInfo,
+  ConsumerState,
   Delivery,
   InboundMessage,
   ProvisionChange,
+  ProvisionProgress,
   PublishReceipt,
   RequestOptions,
   SendOptions,
+  StreamState,
   Subscription,
   SubscriptionSpec,
   Transport,
   TransportFeatures,
 } from "../transport.js";
 import { ConsumerPump } from "./consumer-pump.js";
+import { inspectConsumers, inspectStreams } from "./inspect.js";
 import { consumerTarget, desiredStreams, noStreamError, provision, streamCovering } from "./provisioning.js";
 
 /**
@@ -99,7 +104,7 @@ export class JetStreamTransport implements Transport {
     }
   }
 
-  async provision(specs: readonly SubscriptionSpec[], { dryRun }: { dryRun: boolean }): Promise<ProvisionChange[]> {
+  async provision(specs: readonly SubscriptionSpec[], { dryRun, onProgress }: { dryRun: boolean; onProgress?: ProvisionProgress }): Promise<ProvisionChange[]> {
     const durable = specs.filter((spec) => spec.durable);
     // Every uncovered subject is an error before anything is created: never a silent black hole.
     const targets = durable.map((spec) => consumerTarget(spec, this.#streams, this.options));
@@ -111,7 +116,20 @@ export class JetStreamTransport implements Transport {
       );
     }
     if (!this.#jsm) throw new EventBusError(ErrorCodes.NOT_CONNECTED, "cannot provision: the JetStream transport is not connected");
-    return provision(this.#jsm, this.#streams, targets, { dryRun });
+    return provision(this.#jsm, this.#streams, targets, { dryRun, onProgress });
+  }
+
+  inspect(): Promise<StreamState[]> {
+    return inspectStreams(this.manager, this.#streams);
+  }
+
+  consumerStates(specs: readonly SubscriptionSpec[]): Promise<ConsumerState[]> {
+    const durable = specs.filter((spec) => spec.durable);
+    return inspectConsumers(this.manager, durable.map((spec) => consumerTarget(spec, this.#streams, this.options)));
+  }
+
+  connectionInfo(): Promise<ConnectionInfo> {
+    return this.#core.connectionInfo();
   }
 
   drain(): Promise<void> {

@@ -10,7 +10,7 @@ import {
 import type { EventBusOptions, StreamOptions } from "../../bus/options.js";
 import { ErrorCodes, EventBusError, describeError } from "../../errors.js";
 import { subjectCovers } from "../../subject.js";
-import type { ProvisionChange, SubscriptionSpec } from "../transport.js";
+import type { ProvisionChange, ProvisionProgress, SubscriptionSpec } from "../transport.js";
 
 const MS = 1_000_000; // nanoseconds per millisecond: JetStream durations are in nanoseconds
 
@@ -119,9 +119,15 @@ export async function provision(
   jsm: JetStreamManager,
   streams: readonly StreamOptions[],
   consumers: readonly ConsumerTarget[],
-  { dryRun, streamsOnly = false }: { dryRun: boolean; streamsOnly?: boolean },
+  { dryRun, streamsOnly = false, onProgress }: { dryRun: boolean; streamsOnly?: boolean; onProgress?: ProvisionProgress },
 ): Promise<ProvisionChange[]> {
+  const total = streams.length + new Set(consumers.map((target) => `${target.stream}/${target.name}`)).size;
   const changes: ProvisionChange[] = [];
+  // Reports each finished step: `changes` only grows, so its length is the number done.
+  const report = () => {
+    const last = changes.at(-1);
+    if (onProgress && last) onProgress(changes.length, total, last);
+  };
   for (const stream of streams) {
     const desired = toStreamConfig(stream);
     try {
@@ -129,12 +135,14 @@ export async function provision(
       if (!existing) {
         changes.push({ kind: "stream", action: "create", name: stream.name, detail: `subjects ${stream.subjects.join(", ")}` });
         if (!dryRun) await jsm.streams.add(desired);
+        report();
         continue;
       }
       if (streamsOnly) continue;
       const diff = differences(desired, existing.config as unknown as Record<string, unknown>);
       changes.push({ kind: "stream", action: diff.length ? "update" : "unchanged", name: stream.name, detail: diff.join("; ") });
       if (diff.length && !dryRun) await jsm.streams.update(stream.name, desired);
+      report();
     } catch (err) {
       throw new EventBusError(ErrorCodes.PROVISION, `cannot provision stream "${stream.name}": ${describeError(err)}`, { cause: err });
     }
@@ -151,12 +159,14 @@ export async function provision(
       if (!existing) {
         changes.push({ kind: "consumer", action: "create", name: key, detail: `filter ${target.config.filter_subject}` });
         if (!dryRun) await jsm.consumers.add(target.stream, target.config);
+        report();
         continue;
       }
       const { durable_name: _name, deliver_policy: _policy, ...editable } = target.config;
       const diff = differences(editable, existing.config as unknown as Record<string, unknown>);
       changes.push({ kind: "consumer", action: diff.length ? "update" : "unchanged", name: key, detail: diff.join("; ") });
       if (diff.length && !dryRun) await jsm.consumers.update(target.stream, target.name, editable);
+      report();
     } catch (err) {
       throw new EventBusError(ErrorCodes.PROVISION, `cannot provision consumer "${key}": ${describeError(err)}`, { cause: err });
     }

@@ -1,0 +1,68 @@
+import { describeError, ErrorCodes } from "../errors.js";
+import type { Logger } from "../logger.js";
+import type { Delivery } from "../transport/transport.js";
+import { currentEventContext } from "../context/event-context.js";
+import type { BusObserver, DeliveryOutcome, LifecycleEvent, ListenerInfo } from "./observer.js";
+
+/**
+ * Logs through the bus's logger (pino by default): one structured line per lifecycle
+ * event (connect, reconnect, subscribe, drain, close) and per failure (subject, listener,
+ * error code, delivery count, correlation id); handled messages at debug level.
+ * Nothing it logs carries credentials: server URLs arrive here already redacted.
+ */
+export class LogObserver implements BusObserver {
+  constructor(private readonly logger: Logger) {}
+
+  lifecycle(event: LifecycleEvent): void {
+    const { logger } = this;
+    switch (event.type) {
+      case "connected":
+        return logger.info({ transport: event.transport, servers: event.servers }, "connected");
+      case "status":
+        if (event.status === "reconnecting") return logger.warn({ transport: event.transport, reconnects: event.reconnects }, "connection lost, reconnecting");
+        if (event.status === "connected" && event.previous === "reconnecting") return logger.info({ transport: event.transport, reconnects: event.reconnects }, "reconnected");
+        return;
+      case "subscribed":
+        return logger.info({ subject: event.listener.subject, group: event.listener.queueGroup ?? "(none)", listener: event.listener.id }, "subscribed");
+      case "subscription-ended":
+        return logger.error(
+          { subject: event.listener.subject, listener: event.listener.id, code: ErrorCodes.SUBSCRIBE, error: describeError(event.error) },
+          "subscription ended by the server; this listener receives nothing until restarted",
+        );
+      case "draining":
+        return logger.info({ transport: event.transport }, "draining");
+      case "drained":
+        return logger.info({ transport: event.transport }, "drained");
+      case "closed":
+        return logger.info({ transport: event.transport }, "closed");
+    }
+  }
+
+  outcome(listener: ListenerInfo, delivery: Delivery, outcome: DeliveryOutcome): void {
+    const { logger } = this;
+    if (outcome.kind === "handled") {
+      if (logger.isLevelEnabled && !logger.isLevelEnabled("debug")) return;
+      return logger.debug(this.#fields(listener, delivery), "handled");
+    }
+    if (outcome.kind === "failed") {
+      if (outcome.reason === "undecodable") {
+        return logger.warn({ ...this.#fields(listener, delivery), code: outcome.code, reason: describeError(outcome.error) }, "message rejected: cannot decode");
+      }
+      const fields = { ...this.#fields(listener, delivery), code: outcome.code, error: describeError(outcome.error) };
+      if (outcome.next === "retry") return logger.warn({ ...fields, retryInMs: outcome.retryInMs, maxDeliver: outcome.maxDeliver }, "handler failed; will retry");
+      return logger.error({ ...fields, next: outcome.next }, "handler failed");
+    }
+    if (outcome.kind === "dead-lettered") {
+      if (outcome.stored) return logger.info({ ...this.#fields(listener, delivery), reason: outcome.reason }, "dead-lettered");
+      return logger.error(
+        { ...this.#fields(listener, delivery), reason: outcome.reason, error: describeError(outcome.error) },
+        "could not copy the message to the dead-letter subject",
+      );
+    }
+    logger.warn({ ...this.#fields(listener, delivery), error: describeError(outcome.error) }, "handled, but the ack was not confirmed; the message may come again");
+  }
+
+  #fields(listener: ListenerInfo, delivery: Delivery) {
+    return { subject: delivery.subject, listener: listener.id, deliveryCount: delivery.deliveryCount, correlationId: currentEventContext()?.correlationId };
+  }
+}

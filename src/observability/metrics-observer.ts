@@ -1,0 +1,127 @@
+import type { Delivery, BusStatus } from "../transport/transport.js";
+import type { ConsumerState } from "../transport/transport.js";
+import type { BusMetrics } from "./metrics.js";
+import { errorCodeOf, type BusObserver, type DeliveryOutcome, type LifecycleEvent, type ListenerInfo } from "./observer.js";
+import type { SubjectLabeler } from "./subject-label.js";
+
+const STATUSES: readonly BusStatus[] = ["connecting", "connected", "reconnecting", "closed"];
+
+/** The label children of one listener, bound once (prom-client then skips the label hashing per message). */
+interface ListenerSeries {
+  readonly handled: { inc(): void };
+  readonly retried: { inc(): void };
+  readonly inFlight: { inc(): void; dec(): void };
+  readonly success: { observe(seconds: number): void };
+  readonly error: { observe(seconds: number): void };
+  readonly labels: { subject: string; listener: string };
+}
+
+/** Counts what the bus does into the Prometheus metrics of busMetrics(). */
+export class MetricsObserver implements BusObserver {
+  readonly #series = new Map<ListenerInfo, ListenerSeries>();
+  readonly #published = new Map<string, { inc(): void }>();
+  readonly #consumers = new Set<string>();
+
+  constructor(
+    private readonly metrics: BusMetrics,
+    private readonly subjectLabel: SubjectLabeler,
+  ) {}
+
+  lifecycle(event: LifecycleEvent): void {
+    if (event.type === "connected") return this.#setStatus("connected");
+    if (event.type === "status") {
+      this.#setStatus(event.status);
+      if (event.status === "connected" && event.previous === "reconnecting") this.metrics.reconnects.inc();
+    }
+    if (event.type === "subscribed") this.#seriesOf(event.listener); // the series exist (at 0) from the start
+  }
+
+  published(subject: string, error: unknown): void {
+    const label = this.subjectLabel(subject);
+    if (error === undefined) {
+      let counter = this.#published.get(label);
+      if (!counter) this.#published.set(label, (counter = this.metrics.published.labels(label)));
+      counter.inc();
+    } else {
+      this.metrics.publishErrors.inc({ subject: label, code: errorCodeOf(error) });
+    }
+  }
+
+  outcome(listener: ListenerInfo, _delivery: Delivery, outcome: DeliveryOutcome): void {
+    const series = this.#seriesOf(listener);
+    switch (outcome.kind) {
+      case "handled":
+        return series.handled.inc();
+      case "failed":
+        this.metrics.failed.inc({ ...series.labels, reason: outcome.reason });
+        if (outcome.next === "retry") series.retried.inc();
+        return;
+      case "dead-lettered":
+        if (outcome.stored) this.metrics.deadLettered.inc({ ...series.labels, reason: outcome.reason });
+        return;
+    }
+  }
+
+  wrapHandler<T>(listener: ListenerInfo, _delivery: Delivery, run: () => Promise<T>): Promise<T> {
+    const series = this.#seriesOf(listener);
+    const started = performance.now();
+    series.inFlight.inc();
+    return run().then(
+      (value) => {
+        series.inFlight.dec();
+        series.success.observe((performance.now() - started) / 1000);
+        return value;
+      },
+      (error: unknown) => {
+        series.inFlight.dec();
+        series.error.observe((performance.now() - started) / 1000);
+        throw error;
+      },
+    );
+  }
+
+  /** Sets the JetStream consumer gauges from a sample; consumers no longer reported are removed. */
+  consumers(states: readonly ConsumerState[]): void {
+    const seen = new Set<string>();
+    for (const state of states) {
+      const labels = { stream: state.stream, consumer: state.name };
+      seen.add(`${state.stream}\u0000${state.name}`);
+      this.metrics.consumerPending.set(labels, state.pending);
+      this.metrics.consumerAckPending.set(labels, state.ackPending);
+      this.metrics.consumerRedelivered.set(labels, state.redelivered);
+    }
+    for (const key of this.#consumers) {
+      if (seen.has(key)) continue;
+      const [stream = "", consumer = ""] = key.split("\u0000");
+      for (const gauge of [this.metrics.consumerPending, this.metrics.consumerAckPending, this.metrics.consumerRedelivered]) gauge.remove({ stream, consumer });
+    }
+    this.#consumers.clear();
+    for (const key of seen) this.#consumers.add(key);
+  }
+
+  #setStatus(status: BusStatus): void {
+    for (const each of STATUSES) this.metrics.connectionStatus.set({ status: each }, each === status ? 1 : 0);
+  }
+
+  #seriesOf(listener: ListenerInfo): ListenerSeries {
+    let series = this.#series.get(listener);
+    if (!series) {
+      const labels = { subject: listener.subject, listener: listener.id };
+      const { metrics } = this;
+      series = {
+        labels,
+        handled: metrics.handled.labels(labels),
+        retried: metrics.retried.labels(labels),
+        inFlight: metrics.inFlight.labels(labels),
+        success: metrics.handlerDuration.labels({ ...labels, outcome: "success" }),
+        error: metrics.handlerDuration.labels({ ...labels, outcome: "error" }),
+      };
+      // Zero-valued series from the start, so rate() and alerts see them before the first message.
+      metrics.handled.inc(labels, 0);
+      metrics.retried.inc(labels, 0);
+      metrics.inFlight.inc(labels, 0);
+      this.#series.set(listener, series);
+    }
+    return series;
+  }
+}

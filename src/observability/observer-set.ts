@@ -1,0 +1,94 @@
+import type { Delivery } from "../transport/transport.js";
+import type { BusObserver, DeliveryOutcome, LifecycleEvent, ListenerInfo } from "./observer.js";
+
+type Method = keyof BusObserver;
+
+/**
+ * Several observers behind the one interface the bus and the runner call. Each method
+ * is dispatched only to the observers that have it (lists built once), so the hot paths
+ * pay nothing for what nobody observes; observer errors never reach the bus.
+ */
+export class ObserverSet {
+  readonly #lifecycle: BusObserver[];
+  readonly #published: BusObserver[];
+  readonly #outcome: BusObserver[];
+  readonly #wrapPublish: BusObserver[];
+  readonly #wrapHandler: BusObserver[];
+  /** Does anything observe publishes? (When not, publish skips this set entirely.) */
+  readonly observesPublish: boolean;
+
+  constructor(readonly observers: readonly BusObserver[]) {
+    const having = (method: Method) => observers.filter((observer) => typeof observer[method] === "function");
+    this.#lifecycle = having("lifecycle");
+    this.#published = having("published");
+    this.#outcome = having("outcome");
+    this.#wrapPublish = having("wrapPublish");
+    this.#wrapHandler = having("wrapHandler");
+    this.observesPublish = this.#published.length + this.#wrapPublish.length > 0;
+  }
+
+  lifecycle(event: LifecycleEvent): void {
+    for (const observer of this.#lifecycle) guard(() => observer.lifecycle!(event));
+  }
+
+  outcome(listener: ListenerInfo, delivery: Delivery, outcome: DeliveryOutcome): void {
+    for (const observer of this.#outcome) guard(() => observer.outcome!(listener, delivery, outcome));
+  }
+
+  /** Runs the publish inside every wrapper, then reports its outcome; resolves or rejects as the publish itself did. */
+  publish<T>(subject: string, run: () => Promise<T>): Promise<T> {
+    const result = wrapAll(this.#wrapPublish, run, (observer, inner) => observer.wrapPublish!(subject, inner));
+    if (this.#published.length > 0) {
+      result.then(
+        () => this.#reportPublished(subject, undefined),
+        (error: unknown) => this.#reportPublished(subject, error),
+      );
+    }
+    return result;
+  }
+
+  /** Runs one handler call inside every wrapper; the promise is the handler's own. */
+  handle<T>(listener: ListenerInfo, delivery: Delivery, run: () => Promise<T>): Promise<T> {
+    if (this.#wrapHandler.length === 0) return run();
+    return wrapAll(this.#wrapHandler, run, (observer, inner) => observer.wrapHandler!(listener, delivery, inner));
+  }
+
+  #reportPublished(subject: string, error: unknown): void {
+    for (const observer of this.#published) guard(() => observer.published!(subject, error));
+  }
+}
+
+/**
+ * Nests the wrappers (the first one outermost) around `run` and returns run's own
+ * promise: a wrapper cannot replace the result, and if it never calls `run`, we do.
+ */
+function wrapAll<T>(wrappers: readonly BusObserver[], run: () => Promise<T>, apply: (observer: BusObserver, inner: () => Promise<T>) => Promise<T>): Promise<T> {
+  if (wrappers.length === 0) return run();
+  let result: Promise<T> | undefined;
+  const once = () => (result ??= run());
+  let chain: () => Promise<T> = once;
+  for (let i = wrappers.length - 1; i >= 0; i--) {
+    const inner = chain;
+    const observer = wrappers[i]!;
+    chain = () => {
+      let wrapped: Promise<T> | undefined;
+      guard(() => (wrapped = apply(observer, inner)));
+      // A wrapper that threw or returned something odd still gets the inner chain run.
+      if (wrapped && typeof wrapped.then === "function") {
+        wrapped.then(undefined, () => undefined);
+        return wrapped;
+      }
+      return inner();
+    };
+  }
+  guard(() => void chain().then(undefined, () => undefined));
+  return result ?? once();
+}
+
+function guard(fn: () => unknown): void {
+  try {
+    fn();
+  } catch {
+    // An observer must never break the bus; it only loses its own report.
+  }
+}

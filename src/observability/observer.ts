@@ -1,0 +1,80 @@
+import type { FailureReason } from "../listeners/dead-letter.js";
+import type { BusStatus, Delivery } from "../transport/transport.js";
+
+/**
+ * The observability seam. The EventBus and the ListenerRunner tell observers what
+ * happened; logs, Prometheus metrics and OpenTelemetry traces are three implementations
+ * (log-observer.ts, metrics-observer.ts, tracing-observer.ts), and users may add their own
+ * (`bus.connect({ observers: [...] })`). Every method is optional.
+ *
+ * Observers see outcomes and cannot change them: what they throw is swallowed, what the
+ * `wrap*` methods return is ignored (the bus uses the operation's own result), and an
+ * operation a wrapper forgets to run still runs.
+ */
+export interface BusObserver {
+  /** Connection and listener lifecycle: connected, status changes, subscribed, draining, closed... */
+  lifecycle?(event: LifecycleEvent): void;
+  /** A publish was accepted by the transport (`error` undefined) or refused. */
+  published?(subject: string, error: unknown): void;
+  /** What became of one delivery: handled, failed (and what happens next), dead-lettered. */
+  outcome?(listener: ListenerInfo, delivery: Delivery, outcome: DeliveryOutcome): void;
+  /**
+   * Runs `run` (the publish) inside the observer's own context, e.g. an OpenTelemetry span,
+   * so the trace context copied into the message's headers is that span's. Call `run`
+   * synchronously, exactly once, and return (or await) its promise.
+   */
+  wrapPublish?<T>(subject: string, run: () => Promise<T>): Promise<T>;
+  /** The same around one handler call (the handler, not decoding or acknowledging). */
+  wrapHandler?<T>(listener: ListenerInfo, delivery: Delivery, run: () => Promise<T>): Promise<T>;
+}
+
+/** One subscribed @Listen handler; the same object for every delivery, so observers can cache per listener. */
+export interface ListenerInfo {
+  /** "Class.method" */
+  readonly id: string;
+  /** The @Listen subject pattern (bounded: use it as a metric label, never the concrete subject). */
+  readonly subject: string;
+  readonly queueGroup: string | undefined;
+}
+
+export type LifecycleEvent =
+  | { readonly type: "connected"; readonly transport: string; readonly servers: string | undefined }
+  | { readonly type: "status"; readonly transport: string; readonly status: BusStatus; readonly previous: BusStatus; readonly reconnects: number }
+  | { readonly type: "subscribed"; readonly listener: ListenerInfo }
+  | { readonly type: "subscription-ended"; readonly listener: ListenerInfo; readonly error: Error }
+  | { readonly type: "draining"; readonly transport: string }
+  | { readonly type: "drained"; readonly transport: string }
+  | { readonly type: "closed"; readonly transport: string };
+
+/**
+ * - handled: the handler resolved and the message was acknowledged (or replied to);
+ * - failed: the handler threw or the payload could not be decoded; `next` says what
+ *   happens now: "retry" (redelivered after `retryInMs`), "dead-letter", or "error-reply"
+ *   (a request whose requester gets the error, nothing kept);
+ * - dead-lettered: the copy to the dead-letter subject was accepted (`stored`) or not
+ *   (then a durable transport redelivers the message instead of dropping it);
+ * - ack-failed: handled, but the acknowledgement was not confirmed (it may come again).
+ */
+export type DeliveryOutcome =
+  | { readonly kind: "handled" }
+  | {
+      readonly kind: "failed";
+      readonly reason: "handler-error" | "undecodable";
+      readonly error: unknown;
+      /** The error's stable code (EB_ERR_*, or the `code` the handler's error carried), else "UNKNOWN". */
+      readonly code: string;
+      readonly next: "retry" | "dead-letter" | "error-reply";
+      readonly retryInMs?: number;
+      readonly maxDeliver?: number;
+    }
+  | { readonly kind: "dead-lettered"; readonly reason: FailureReason; readonly stored: boolean; readonly error?: unknown }
+  | { readonly kind: "ack-failed"; readonly error: unknown };
+
+/** The one "handled" outcome: no allocation per message on the success path. */
+export const HANDLED: DeliveryOutcome = Object.freeze({ kind: "handled" });
+
+/** The stable code of any thrown value: its string `code`, else "UNKNOWN". */
+export function errorCodeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return typeof code === "string" ? code : typeof code === "number" ? String(code) : "UNKNOWN";
+}
