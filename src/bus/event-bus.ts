@@ -9,13 +9,11 @@ import { createLogger, type Logger } from "../logger.js";
 import { listenerRegistry, type ListenerClass, type ListenerSpec } from "../listeners/registry.js";
 import { ListenerRunner, subscriptionSpecOf, type ListenerHealth } from "../listeners/runner.js";
 import { startConsumerSampler, type ConsumerSampler } from "../observability/consumer-sampler.js";
-import { LogObserver } from "../observability/log-observer.js";
-import { busMetrics } from "../observability/metrics.js";
-import { MetricsObserver } from "../observability/metrics-observer.js";
+import { createBusObservers } from "../observability/bus-observers.js";
+import type { MetricsObserver } from "../observability/metrics-observer.js";
 import type { BusObserver } from "../observability/observer.js";
-import { ObserverSet } from "../observability/observer-set.js";
-import { createSubjectLabeler, type SubjectLabeler } from "../observability/subject-label.js";
-import { TracingObserver } from "../observability/tracing-observer.js";
+import type { ObserverSet } from "../observability/observer-set.js";
+import type { SubjectLabeler } from "../observability/subject-label.js";
 import { assertPublishSubject } from "../subject.js";
 import { createTransport } from "../transport/create-transport.js";
 import { StatusTracker } from "../transport/status-tracker.js";
@@ -25,7 +23,7 @@ import { loadOptions } from "./load-options.js";
 import { redactCredentials, type EventBusOptions, type EventBusOptionsInput } from "./options.js";
 
 export interface ConnectOptions extends EventBusOptionsInput {
-  /** A pino (or compatible) logger; default: one readable line per event on stdout/stderr. */
+  /** A pino (or compatible) logger; default: pino, one JSON line per event on stdout, at `logLevel`. */
   logger?: Logger;
   /** Replaces the JSON codec. */
   codec?: Codec;
@@ -297,10 +295,7 @@ export class EventBus {
     const { options } = loaded;
     const logger = givenLogger ?? createLogger(options.logLevel);
     const transport = transportInstance ?? createTransport(options);
-    const labeler =
-      subjectLabel ?? createSubjectLabeler([...options.metricsSubjects, ...listenerRegistry.all().map((spec) => spec.subject), ...options.streams.flatMap((stream) => stream.subjects)]);
-    const metrics = options.metrics ? new MetricsObserver(busMetrics(metricsRegistry), labeler) : undefined;
-    const observers = new ObserverSet([new LogObserver(logger), new TracingObserver(labeler), ...(metrics ? [metrics] : []), ...(extraObservers ?? [])]);
+    const { observers, metrics } = createBusObservers(options, logger, { metricsRegistry, subjectLabel, observers: extraObservers });
     transport.onStatus((status) => {
       const previous = this.#tracker.status;
       if (status === previous) return;

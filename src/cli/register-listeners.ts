@@ -65,5 +65,5 @@ export async function registerListeners(modules: string[], flags: ConnectionFlag
     if (status === "closed" && !stopping.signal.aborted) exit(1, "connection closed for good; exiting so the process manager restarts it");
   });
   process.send?.("ready");
-  logger.info({ pid: process.pid, listeners: specs.length }, "ready");
+  logger.info({ listeners: specs.length }, "ready"); // pino adds the pid to every line
 }

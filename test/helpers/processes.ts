@@ -335,6 +335,23 @@ export class ProcessGroup {
   }
 }
 
+/**
+ * After a reconnect, core NATS keeps nothing for a subscriber whose re-subscription has not
+ * reached the server yet, so a plain publish can be lost. A request is answered only once a
+ * listener handled it: send requests (each with its own id) until one is answered.
+ */
+export async function requestUntilAnswered(bus: EventBus, subject: string, timeoutMs: number, id = "after-reconnect"): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await bus.request(subject, { id: `${id}-${attempt}` }, { timeout: 1_000 });
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`no answer on ${subject} within ${timeoutMs} ms (${attempt} requests)`, { cause: err });
+    }
+  }
+}
+
 /** fetch() that expects a JSON body, with a timeout, and measures how long the answer took. */
 export async function fetchJson(
   url: string,
