@@ -87,6 +87,11 @@ const meta = {
   quick: values.quick,
 };
 log(`express-nats-events bench — node ${meta.node}, ${meta.cpu}, nats-server ${meta.natsServer}`);
+const loadBefore = os.loadavg();
+log(`load average before the run: ${loadBefore.map((l) => l.toFixed(2)).join(" ")}`);
+if (loadBefore[0]! > 1) {
+  log(`WARNING: something else is using this machine (1-minute load ${loadBefore[0]!.toFixed(1)} on ${cpus.length} cores); numbers will be noisier, ratios less so`);
+}
 log(`payload ${PAYLOAD_BYTES} bytes of JSON; ${rounds} measured round(s) per side, interleaved raw, lib, raw, lib …${values.quick ? " (QUICK: smoke counts)" : ""}`);
 
 const ctx: Context = { server, rounds, quick: values.quick, profileDir, log };
@@ -122,11 +127,12 @@ async function runOne(scenario: Scenario): Promise<void> {
 }
 
 const wallSeconds = (performance.now() - startedMs) / 1000;
-log(`\n=== results (${wallSeconds.toFixed(0)} s wall) ===`);
+const loadAfter = os.loadavg();
+log(`\n=== results (${wallSeconds.toFixed(0)} s wall; load average at the end ${loadAfter.map((l) => l.toFixed(2)).join(" ")}) ===`);
 log(renderTable(results));
 const out = values.out ? path.resolve(values.out) : path.join(resultsDir, `bench-${stamp}.json`);
 await mkdir(path.dirname(out), { recursive: true });
-await writeFile(out, JSON.stringify({ meta: { ...meta, wallSeconds }, scenarios: scenarioRecords, rows: results }, null, 2) + "\n");
+await writeFile(out, JSON.stringify({ meta: { ...meta, wallSeconds, loadBefore, loadAfter }, scenarios: scenarioRecords, rows: results }, null, 2) + "\n");
 log(`\nJSON: ${path.relative(process.cwd(), out)}`);
 if (profileDir) log("\n" + (await summarizeProfiles(profileDir)));
 process.exit(failed ? 1 : 0);
