@@ -48,6 +48,8 @@ export const ErrorCodes = {
   PROVISION: "EB_ERR_PROVISION",
   /** The health and metrics endpoint of register-listeners could not listen on its port. */
   HEALTH_SERVER: "EB_ERR_HEALTH_SERVER",
+  /** The configured transport needs an optional peer dependency that is not installed (stan: node-nats-streaming). */
+  OPTIONAL_DEPENDENCY: "EB_ERR_OPTIONAL_DEPENDENCY",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

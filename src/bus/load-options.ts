@@ -55,6 +55,13 @@ const ENV_VARS: Record<string, readonly [option: string, kind: EnvKind]> = {
   NATS_EVENTS_METRICS_SUBJECTS: ["metricsSubjects", "list"],
   NATS_EVENTS_HEALTH_PORT: ["healthPort", "integer"],
   NATS_EVENTS_HEALTH_HOST: ["healthHost", "text"],
+  // stan: the first two are the names the node-nats-streaming tutorials' deployments already set.
+  NATS_CLUSTER_ID: ["stan.clusterId", "text"],
+  NATS_CLIENT_ID: ["stan.clientId", "text"],
+  NATS_CLIENT_ID_PREFIX: ["stan.clientIdPrefix", "text"],
+  NATS_STAN_URL: ["stan.url", "text"],
+  NATS_STAN_MAX_IN_FLIGHT: ["stan.maxInFlight", "integer"],
+  NATS_STAN_HEADERS: ["stan.headers", "text"],
 };
 
 type Validator = (value: unknown) => string | undefined;
@@ -63,6 +70,16 @@ const isInteger = (min: number): Validator => (v) =>
   Number.isInteger(v) && (v as number) >= min ? undefined : `must be an integer >= ${min}`;
 const isStringList: Validator = (v) =>
   Array.isArray(v) && v.every((item) => typeof item === "string" && item.length > 0) ? undefined : "must be a list of non-empty strings";
+/** NATS Streaming client ids (and our prefixes of them): what the streaming server accepts. */
+const isStanClientId: Validator = (v) =>
+  typeof v === "string" && /^[A-Za-z0-9_-]+$/.test(v) ? undefined : "must contain only letters, digits, \"-\" and \"_\"";
+const isDurableNames: Validator = (v) => {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return 'must be an object like { "queue-group": "durable-name" }';
+  for (const [group, name] of Object.entries(v)) {
+    if (typeof name !== "string" || name.length === 0 || /[\s:]/.test(name)) return `entry "${group}" must be a non-empty name without whitespace or ":"`;
+  }
+  return undefined;
+};
 const isBoolean: Validator = (v) => (typeof v === "boolean" ? undefined : "must be true or false");
 const oneOf = (...allowed: string[]): Validator => (v) =>
   allowed.includes(v as string) ? undefined : `must be one of ${allowed.map((a) => `"${a}"`).join(", ")}`;
@@ -103,8 +120,15 @@ const VALIDATORS: Record<string, Validator> = {
   metricsSubjects: (v) => isStringList(v) ?? (v as string[]).map((s) => subjectProblem(s, true) && `subject ${JSON.stringify(s)} ${subjectProblem(s, true)}`).find(Boolean),
   healthPort: (v) => (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65_535 ? undefined : "must be a port number (1-65535)"),
   healthHost: isString,
+  "stan.clusterId": (v) => isString(v) ?? (/[\s*>]/.test(v as string) ? "must not contain whitespace, \"*\" or \">\"" : undefined),
+  "stan.clientId": isStanClientId,
+  "stan.clientIdPrefix": isStanClientId,
+  "stan.url": isString,
+  "stan.maxInFlight": isInteger(1),
+  "stan.durableNames": isDurableNames,
+  "stan.headers": oneOf("drop", "frame"),
 };
-const NESTED = new Set(["reconnect", "auth", "tls", "retry"]);
+const NESTED = new Set(["reconnect", "auth", "tls", "retry", "stan"]);
 const SECRET = new Set(["auth.user", "auth.pass", "auth.token", "auth.nkeySeed"]);
 
 /** `variables` (environment layer only): option path → the variable that set it, so errors name the variable. */

@@ -3,7 +3,8 @@
  * later ones winning: defaults < config file < code (bus.connect(options)) < environment.
  * See load-options.ts for where each layer is read, and the README's configuration reference.
  */
-export type TransportName = "memory" | "nats" | "jetstream";
+/** "stan" is the legacy NATS Streaming transport; "stan+jetstream" listens on STAN and publishes to both (the migration's dual-publish period). */
+export type TransportName = "memory" | "nats" | "jetstream" | "stan" | "stan+jetstream";
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 
 export interface ReconnectOptions {
@@ -51,6 +52,38 @@ export interface StreamOptions {
   duplicateWindowMs?: number;
 }
 
+/**
+ * The legacy NATS Streaming transport (node-nats-streaming, an optional peer dependency).
+ * How long the server waits for an ack is the bus's `ackWaitMs` (or @Listen's), in whole seconds.
+ */
+export interface StanOptions {
+  /** The streaming server's cluster id (its `-cid`). Default "test-cluster", the server's own default. */
+  clusterId: string;
+  /**
+   * This connection's client id, unique among the server's clients (letters, digits, `-`, `_`).
+   * Default: `<clientIdPrefix>-<pm2 process id, else pid>`, plus `-<n>` for the n-th bus of one process.
+   */
+  clientId?: string;
+  /** Start of the derived client id. Default: `<name or "nats-events">-<hostname>`. */
+  clientIdPrefix?: string;
+  /** NATS URL of the streaming server. Default: the `servers` option (which request-reply always uses). */
+  url?: string;
+  /** Unacknowledged messages the server sends one subscription at most. Default: the listener's concurrency. */
+  maxInFlight?: number;
+  /**
+   * Durable name per queue group (or per listener id "Class.method" when it has no group).
+   * Default: the group name itself, as the tutorial pattern's `setDurableName(queueGroupName)` does.
+   */
+  durableNames: Record<string, string>;
+  /**
+   * STAN messages have no headers. "drop" (default): publish the payload alone, so services
+   * still reading channels with node-nats-streaming directly (JSON.parse(msg.getData())) can
+   * read it. "frame": put the headers in front of the payload (NATS/1.0 block), which those
+   * services cannot parse. Dead letters (`<deadLetterPrefix>.>`) always keep their headers.
+   */
+  headers: "drop" | "frame";
+}
+
 /** How a failed handler is retried on transports that redeliver (JetStream). */
 export interface RetryPolicy {
   /** Deliveries in all (the first one included) before the message is dead-lettered. */
@@ -93,6 +126,8 @@ export interface EventBusOptions {
    * process can publish before the first `provision` (existing streams are never changed here).
    */
   createStreamsOnConnect: boolean;
+  /** stan / stan+jetstream: the NATS Streaming connection. */
+  stan: StanOptions;
   /** Count what the bus does into Prometheus metrics (prom-client). Off: no per-message cost at all. */
   metrics: boolean;
   /** JetStream: how often the listener process samples its consumers' pending counts into the gauges; 0 turns sampling off. */
@@ -110,8 +145,9 @@ export interface EventBusOptions {
 }
 
 /** What callers pass: any subset, nested objects partial too. */
-export type EventBusOptionsInput = Partial<Omit<EventBusOptions, "reconnect" | "auth" | "tls" | "retry">> & {
+export type EventBusOptionsInput = Partial<Omit<EventBusOptions, "reconnect" | "auth" | "tls" | "retry" | "stan">> & {
   reconnect?: Partial<ReconnectOptions>;
+  stan?: Partial<StanOptions>;
   retry?: Partial<RetryPolicy>;
   auth?: AuthOptions;
   tls?: TlsFileOptions;
@@ -134,6 +170,7 @@ export const defaultOptions: EventBusOptions = {
   ackWaitMs: 30_000,
   publishTimeoutMs: 5_000,
   createStreamsOnConnect: true,
+  stan: { clusterId: "test-cluster", durableNames: {}, headers: "drop" },
   metrics: true,
   metricsIntervalMs: 15_000,
   metricsSubjects: [],

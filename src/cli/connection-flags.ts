@@ -13,7 +13,7 @@ export function addConnectionFlags(command: Command): Command {
   return command
     .option("-c, --config <file>", "config file (default: search nats-events.config.js / package.json \"natsEvents\" from the current directory up)")
     .option("-s, --server <urls>", "NATS server URLs, comma-separated (env NATS_URL)")
-    .option("-t, --transport <name>", "memory | nats | jetstream (env NATS_TRANSPORT)");
+    .option("-t, --transport <name>", "memory | nats | jetstream | stan | stan+jetstream (env NATS_TRANSPORT)");
 }
 
 /** The flags as code-level options (they lose to environment variables, like code does). */

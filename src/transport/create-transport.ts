@@ -3,12 +3,17 @@ import type { EventBusOptions } from "../bus/options.js";
 import { MemoryTransport } from "./memory.js";
 import { JetStreamTransport } from "./jetstream/jetstream-transport.js";
 import { NatsCoreTransport } from "./nats-core.js";
+import { StanDualPublishTransport } from "./stan/dual-publish.js";
+import { StanTransport } from "./stan/stan-transport.js";
 import type { Transport } from "./transport.js";
 
 const factories: Record<string, (options: EventBusOptions) => Transport> = {
   memory: () => new MemoryTransport(),
   nats: (options) => new NatsCoreTransport(options),
   jetstream: (options) => new JetStreamTransport(options),
+  // Legacy NATS Streaming: node-nats-streaming is loaded only when it connects.
+  stan: (options) => new StanTransport(options),
+  "stan+jetstream": (options) => new StanDualPublishTransport(options),
 };
 
 export function createTransport(options: EventBusOptions): Transport {
