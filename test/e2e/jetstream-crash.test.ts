@@ -2,7 +2,8 @@
 // middle of 10,000 events (and restarted) loses nothing, and events stored with file
 // storage survive a nats-server restart. Duplicates are allowed (at-least-once) and reported.
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { readdirSync, readFileSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
@@ -39,37 +40,53 @@ after(async () => {
 });
 
 /** A register-listeners process in the temp project, as pm2 would start it. */
-function worker(name: string, subject: string, queueGroup: string): Promise<TestProcess> {
+function worker(name: string, subject: string, queueGroup: string, ledgerDir: string): Promise<TestProcess> {
   return group.listeners([], {
     name,
     cwd: dir,
-    env: { NATS_URL: nats!.url, NATS_TRANSPORT: "jetstream", E2E_CRASH_SUBJECT: subject, E2E_CRASH_GROUP: queueGroup },
+    env: { NATS_URL: nats!.url, NATS_TRANSPORT: "jetstream", E2E_CRASH_SUBJECT: subject, E2E_CRASH_GROUP: queueGroup, E2E_CRASH_LEDGER_DIR: ledgerDir },
   });
 }
 
-/** Every "handled" line of some processes, read incrementally (the wait re-checks often). */
+async function ledgerDir(name: string): Promise<string> {
+  const ledgers = path.join(dir!, name);
+  await mkdir(ledgers);
+  return ledgers;
+}
+
+/**
+ * What the listener processes handled, from the ledger files the fixture writes (one per pid,
+ * one "id deliveryCount" line per handled message; see test/fixtures/crash.listener.ts).
+ */
 class Ledger {
   readonly counts = new Map<number, number>();
   lines = 0;
   redelivered = 0;
-  readonly #read = new Map<TestProcess, number>();
+  readonly perPid = new Map<number, number>();
 
-  constructor(readonly processes: TestProcess[]) {}
+  constructor(readonly dir: string) {}
 
   update(): this {
-    for (const process_ of this.processes) {
-      const records = process_.json();
-      for (let i = this.#read.get(process_) ?? 0; i < records.length; i++) {
-        const record = records[i]!;
-        if (record.event !== "handled") continue;
-        const id = record.id as number;
+    this.counts.clear();
+    this.perPid.clear();
+    this.lines = 0;
+    this.redelivered = 0;
+    for (const file of readdirSync(this.dir).filter((name) => name.endsWith(".ledger"))) {
+      const records = readFileSync(path.join(this.dir, file), "utf8").split("\n");
+      records.pop(); // the text after the last newline is empty, or a record still being written
+      this.perPid.set(Number.parseInt(file, 10), records.length);
+      for (const record of records) {
+        const [id, deliveryCount] = record.split(" ").map(Number) as [number, number];
         this.counts.set(id, (this.counts.get(id) ?? 0) + 1);
         this.lines++;
-        if ((record.deliveryCount as number) > 1) this.redelivered++;
+        if (deliveryCount > 1) this.redelivered++;
       }
-      this.#read.set(process_, records.length);
     }
     return this;
+  }
+
+  handledBy(process_: TestProcess): number {
+    return this.perPid.get(process_.pid) ?? 0;
   }
 
   get unique(): number {
@@ -127,28 +144,29 @@ test("10,000 events, two processes in one queue group, one SIGKILLed mid-stream 
   const queueGroup = uniqueName("crash-workers");
   // The publisher creates the stream on connect, before the workers race to provision it.
   bus = await connectTestBus(nats!.url, { transport: "jetstream", streams: [STREAM] });
-  const [first, second] = await Promise.all([worker("worker-a", subject, queueGroup), worker("worker-b", subject, queueGroup)]);
+  const ledgers = await ledgerDir("crash-ledgers");
+  const ledger = new Ledger(ledgers);
+  const [first, second] = await Promise.all([worker("worker-a", subject, queueGroup, ledgers), worker("worker-b", subject, queueGroup, ledgers)]);
 
   const started = performance.now();
   let published = false;
   const publishing = bus.publishAll(Array.from({ length: MESSAGES }, (_, id) => ({ subject, data: { id } })), { maxInFlight: 256 });
   void publishing.then(() => (published = true), () => undefined);
 
-  await first.waitUntil(() => first.events("handled").length >= KILL_AFTER, 30_000, `${KILL_AFTER} handled lines`);
+  await waitFor(() => ledger.update().handledBy(first) >= KILL_AFTER, 30_000, `${KILL_AFTER} handled by worker-a`);
   await first.kill();
   assert.equal(first.exit?.signal, "SIGKILL");
-  const killedAfter = first.events("handled").length;
-  const atKill = new Ledger([first, second]).update();
+  const killedAfter = ledger.update().handledBy(first);
+  const atKill = { unique: ledger.unique };
   assert.ok(atKill.unique < MESSAGES, `the kill came after every event was handled (${atKill.unique}); it must be mid-stream`);
   const publishedAtKill = published;
-  const restarted = await worker("worker-a (restarted)", subject, queueGroup);
+  const restarted = await worker("worker-a (restarted)", subject, queueGroup, ledgers);
 
   const receipts = await publishing;
   assert.equal(receipts.length, MESSAGES);
   const publishMs = performance.now() - started;
   await bus.close();
   bus = undefined;
-  const ledger = new Ledger([first, second, restarted]);
   await waitFor(() => ledger.update().unique === MESSAGES, 60_000, `all ${MESSAGES} ids handled`).catch((err: Error) => {
     throw new Error(`${err.message} (${ledger.unique} handled)\n${group.output()}`);
   });
@@ -162,11 +180,11 @@ test("10,000 events, two processes in one queue group, one SIGKILLed mid-stream 
   const expected = Array.from({ length: MESSAGES }, (_, id) => id);
   assert.deepEqual([...ledger.counts.keys()].sort((a, b) => a - b), expected, "the handled set equals the published set");
   assert.equal(await storedCount(subject), MESSAGES, "the stream holds each event once");
-  const perProcess = [first, second, restarted].map((p) => `${p.name} ${p.events("handled").length}`).join(", ");
+  const perProcess = [first, second, restarted].map((p) => `${p.name} ${ledger.handledBy(p)}`).join(", ");
   const twice = [...ledger.counts].filter(([, count]) => count > 1).length;
   t.diagnostic(
     `killed worker-a (pid ${first.pid}) after it handled ${killedAfter} (${atKill.unique}/${MESSAGES} handled overall, publishing ${publishedAtKill ? "already done" : "still running"}); ` +
-      `lines per process: ${perProcess}`,
+      `handled per process: ${perProcess}`,
   );
   t.diagnostic(
     `duplicates: ${ledger.duplicates} extra lines (${twice} ids handled more than once), ${ledger.redelivered} deliveries with deliveryCount > 1; ` +
@@ -195,8 +213,8 @@ test("no loss across a server restart: 2,000 events on file storage, then a list
   assert.equal(nats!.storeDir, storeDir);
   assert.equal(await storedCount(subject), MESSAGES, `the stream lost events across the restart\n${nats!.output().slice(-2_000)}`);
 
-  const listener = await worker("worker-after-restart", subject, uniqueName("restart-workers"));
-  const ledger = new Ledger([listener]);
+  const ledger = new Ledger(await ledgerDir("restart-ledgers"));
+  const listener = await worker("worker-after-restart", subject, uniqueName("restart-workers"), ledger.dir);
   await waitFor(() => ledger.update().unique === MESSAGES, 30_000, `all ${MESSAGES} ids after the restart`).catch((err: Error) => {
     throw new Error(`${err.message} (${ledger.unique} handled)\n${listener.output()}`);
   });
