@@ -177,22 +177,32 @@ export class EventBus {
    */
   async publishAll(items: Iterable<PublishAllItem>, { maxInFlight = 256 }: { maxInFlight?: number } = {}): Promise<PublishReceipt[]> {
     const receipts: PublishReceipt[] = [];
-    const inFlight = new Set<Promise<void>>();
     let failure: unknown;
+    // A sliding window: a counter and one waiter, so each message costs O(1) however large the window.
+    let inFlight = 0;
+    let wake: (() => void) | undefined;
+    const settled = () => {
+      inFlight--;
+      const resume = wake;
+      wake = undefined;
+      resume?.();
+    };
+    const slotFree = () => new Promise<void>((resolve) => (wake = resolve));
     let index = 0;
     for (const item of items) {
       if (failure) break;
       const position = index++;
-      const sent: Promise<void> = this.publish(item.subject, item.data, item.options).then(
-        (receipt) => void (receipts[position] = receipt),
-        (err: unknown) =>
-          void (failure ??= new EventBusError(isEventBusError(err) ? err.code : ErrorCodes.PUBLISH, `publishAll: message #${position} to "${item.subject}" failed: ${describeError(err)}`, { cause: err })),
-      );
-      inFlight.add(sent);
-      void sent.then(() => inFlight.delete(sent));
-      if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+      inFlight++;
+      this.publish(item.subject, item.data, item.options)
+        .then(
+          (receipt) => void (receipts[position] = receipt),
+          (err: unknown) =>
+            void (failure ??= new EventBusError(isEventBusError(err) ? err.code : ErrorCodes.PUBLISH, `publishAll: message #${position} to "${item.subject}" failed: ${describeError(err)}`, { cause: err })),
+        )
+        .then(settled);
+      if (inFlight >= maxInFlight) await slotFree();
     }
-    await Promise.all(inFlight);
+    while (inFlight > 0) await slotFree();
     if (failure) throw failure;
     return receipts;
   }

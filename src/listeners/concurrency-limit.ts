@@ -1,10 +1,12 @@
 /**
  * Runs at most `limit` tasks at once and queues the rest in arrival order.
  * `idle()` resolves when nothing runs and nothing waits (used by drain).
+ * Tasks never reject (they handle their own errors); the limit only counts them.
+ * Under the limit a task costs one `.then`: this sits on the dispatch hot path.
  */
 export class ConcurrencyLimit {
   #running = 0;
-  readonly #waiting: Array<() => Promise<void>> = [];
+  readonly #waiting: Array<() => void> = [];
   #idleWaiters: Array<() => void> = [];
 
   constructor(private readonly limit: number) {}
@@ -13,13 +15,10 @@ export class ConcurrencyLimit {
     return this.#running + this.#waiting.length;
   }
 
-  /** Resolves when the task has finished (it never rejects: tasks handle their own errors). */
+  /** Resolves when the task has finished. */
   run(task: () => Promise<void>): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const settled = () => task().finally(resolve);
-      if (this.#running < this.limit) this.#start(settled);
-      else this.#waiting.push(settled);
-    });
+    if (this.#running < this.limit) return this.#start(task);
+    return new Promise<void>((resolve) => this.#waiting.push(() => void this.#start(task).then(resolve)));
   }
 
   idle(): Promise<void> {
@@ -27,16 +26,19 @@ export class ConcurrencyLimit {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  #start(task: () => Promise<void>): void {
+  #start(task: () => Promise<void>): Promise<void> {
     this.#running++;
-    // Tasks handle their own errors; the limit only counts them.
-    task().finally(() => {
-      this.#running--;
-      const next = this.#waiting.shift();
-      if (next) this.#start(next);
-      else if (this.#running === 0) this.#wakeIdle();
-    });
+    const done = task();
+    void done.then(this.#finished);
+    return done;
   }
+
+  readonly #finished = (): void => {
+    this.#running--;
+    const next = this.#waiting.shift();
+    if (next) next();
+    else if (this.#running === 0) this.#wakeIdle();
+  };
 
   #wakeIdle(): void {
     const waiters = this.#idleWaiters;

@@ -3,7 +3,7 @@ import type { Codec } from "../codec/codec.js";
 import { backoffDelayMs } from "../backoff.js";
 import { errorReplyHeaders } from "../bus/error-reply.js";
 import type { RetryPolicy } from "../bus/options.js";
-import { contextFromHeaders, currentEventContext, runWithEventContext, type EventContext } from "../context/event-context.js";
+import { MessageEventContext, currentEventContext, runWithEventContext, type EventContext } from "../context/event-context.js";
 import { ErrorCodes, EventBusError, NonRetryableError, describeError } from "../errors.js";
 import { HANDLED, errorCodeOf, type ListenerInfo } from "../observability/observer.js";
 import type { ObserverSet } from "../observability/observer-set.js";
@@ -103,7 +103,7 @@ export class ListenerRunner {
       const limit = new ConcurrencyLimit(subscriptionSpec.concurrency);
       const info: ListenerInfo = { id: spec.id, subject: spec.subject, queueGroup: spec.queueGroup };
       const subscription = await this.deps.transport.subscribe(subscriptionSpec, (delivery) =>
-        limit.run(() => runWithEventContext(contextFromHeaders(delivery.headers), () => this.#handle(info, retry, handler, delivery))),
+        limit.run(() => runWithEventContext(new MessageEventContext(delivery), () => this.#handle(info, retry, handler, delivery))),
       );
       const active: ActiveListener = { spec, info, subscription, limit };
       this.#active.push(active);
@@ -164,7 +164,7 @@ export class ListenerRunner {
       return this.#failed(listener, retry, delivery, err, context);
     }
     try {
-      await delivery.settlement?.ack();
+      if (delivery.settlement) await delivery.settlement.ack(); // core transports: no ack, no extra microtask
       observers.outcome(listener, delivery, HANDLED);
     } catch (err) {
       // Handled, but the server did not confirm the ack: it may deliver the message again (at-least-once).

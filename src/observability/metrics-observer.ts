@@ -6,11 +6,15 @@ import type { SubjectLabeler } from "./subject-label.js";
 
 const STATUSES: readonly BusStatus[] = ["connecting", "connected", "reconnecting", "closed"];
 
-/** The label children of one listener, bound once (prom-client then skips the label hashing per message). */
+/**
+ * One listener's series. `handled` and `inFlight` are plain numbers, pushed into
+ * prom-client before each scrape (BusMetrics.beforeCollect); the rest are bound label children.
+ */
 interface ListenerSeries {
-  readonly handled: { inc(): void };
+  handled: number;
+  handledReported: number;
+  inFlight: number;
   readonly retried: { inc(): void };
-  readonly inFlight: { inc(): void; dec(): void };
   readonly success: { observe(seconds: number): void };
   readonly error: { observe(seconds: number): void };
   readonly labels: { subject: string; listener: string };
@@ -25,7 +29,19 @@ export class MetricsObserver implements BusObserver {
   constructor(
     private readonly metrics: BusMetrics,
     private readonly subjectLabel: SubjectLabeler,
-  ) {}
+  ) {
+    metrics.beforeCollect.add(this.#flush);
+  }
+
+  /** Pushes the plain per-listener numbers into prom-client (delta for the counter, value for the gauge). */
+  readonly #flush = (): void => {
+    for (const series of this.#series.values()) {
+      const delta = series.handled - series.handledReported;
+      if (delta > 0) this.metrics.handled.inc(series.labels, delta);
+      series.handledReported = series.handled;
+      this.metrics.inFlight.set(series.labels, series.inFlight);
+    }
+  };
 
   lifecycle(event: LifecycleEvent): void {
     if (event.type === "connected") return this.#setStatus("connected");
@@ -51,7 +67,8 @@ export class MetricsObserver implements BusObserver {
     const series = this.#seriesOf(listener);
     switch (outcome.kind) {
       case "handled":
-        return series.handled.inc();
+        series.handled++;
+        return;
       case "failed":
         this.metrics.failed.inc({ ...series.labels, reason: outcome.reason });
         if (outcome.next === "retry") series.retried.inc();
@@ -65,15 +82,15 @@ export class MetricsObserver implements BusObserver {
   wrapHandler<T>(listener: ListenerInfo, _delivery: Delivery, run: () => Promise<T>): Promise<T> {
     const series = this.#seriesOf(listener);
     const started = performance.now();
-    series.inFlight.inc();
+    series.inFlight++;
     return run().then(
       (value) => {
-        series.inFlight.dec();
+        series.inFlight--;
         series.success.observe((performance.now() - started) / 1000);
         return value;
       },
       (error: unknown) => {
-        series.inFlight.dec();
+        series.inFlight--;
         series.error.observe((performance.now() - started) / 1000);
         throw error;
       },
@@ -110,9 +127,10 @@ export class MetricsObserver implements BusObserver {
       const { metrics } = this;
       series = {
         labels,
-        handled: metrics.handled.labels(labels),
+        handled: 0,
+        handledReported: 0,
+        inFlight: 0,
         retried: metrics.retried.labels(labels),
-        inFlight: metrics.inFlight.labels(labels),
         success: metrics.handlerDuration.labels({ ...labels, outcome: "success" }),
         error: metrics.handlerDuration.labels({ ...labels, outcome: "error" }),
       };

@@ -24,6 +24,12 @@ export interface BusMetrics {
   readonly consumerPending: Gauge<"stream" | "consumer">;
   readonly consumerAckPending: Gauge<"stream" | "consumer">;
   readonly consumerRedelivered: Gauge<"stream" | "consumer">;
+  /**
+   * Called before each scrape. Per-message counts (handled, in flight) are kept in plain
+   * numbers by the observers and pushed into prom-client here: prom-client hashes the label
+   * set on every update, which cost microseconds per message on the dispatch path.
+   */
+  readonly beforeCollect: Set<() => void>;
 }
 
 /** The metric names, for docs and tests. */
@@ -57,16 +63,21 @@ export function busMetrics(registry: Registry = promClient.register): BusMetrics
 
 function createMetrics(registry: Registry): BusMetrics {
   const registers = [registry];
+  const beforeCollect = new Set<() => void>();
+  const collect = () => {
+    for (const flush of beforeCollect) flush();
+  };
   // A metric of that name registered by another copy of this library is reused, not duplicated.
   const existing = <M>(name: string) => registry.getSingleMetric(name) as M | undefined;
-  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
-    existing<Counter<L>>(name) ?? new Counter<L>({ name, help, labelNames, registers });
-  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
-    existing<Gauge<L>>(name) ?? new Gauge<L>({ name, help, labelNames, registers });
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[], flushed = false) =>
+    existing<Counter<L>>(name) ?? new Counter<L>({ name, help, labelNames, registers, ...(flushed && { collect }) });
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], flushed = false) =>
+    existing<Gauge<L>>(name) ?? new Gauge<L>({ name, help, labelNames, registers, ...(flushed && { collect }) });
   return {
+    beforeCollect,
     published: counter(MetricNames.published, "Messages accepted by the transport, by subject pattern.", ["subject"]),
     publishErrors: counter(MetricNames.publishErrors, "Publishes the transport refused, by subject pattern and error code.", ["subject", "code"]),
-    handled: counter(MetricNames.handled, "Messages whose handler succeeded, by @Listen subject and listener.", ["subject", "listener"]),
+    handled: counter(MetricNames.handled, "Messages whose handler succeeded, by @Listen subject and listener.", ["subject", "listener"], true),
     failed: counter(MetricNames.failed, "Handler failures (each failed delivery counts) and undecodable messages.", ["subject", "listener", "reason"]),
     retried: counter(MetricNames.retried, "Failed deliveries handed back for redelivery after a backoff delay.", ["subject", "listener"]),
     deadLettered: counter(MetricNames.deadLettered, "Messages copied to the dead-letter subject, by reason.", ["subject", "listener", "reason"]),
@@ -79,7 +90,7 @@ function createMetrics(registry: Registry): BusMetrics {
         buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
         registers,
       }),
-    inFlight: gauge(MetricNames.inFlight, "Handler calls running now.", ["subject", "listener"]),
+    inFlight: gauge(MetricNames.inFlight, "Handler calls running now.", ["subject", "listener"], true),
     connectionStatus: gauge(MetricNames.connectionStatus, "1 for the current connection status (connecting, connected, reconnecting, closed), 0 for the others.", ["status"]),
     reconnects: counter(MetricNames.reconnects, "Times the connection to NATS was re-established after it was lost.", []),
     consumerPending: gauge(MetricNames.consumerPending, "JetStream: messages in the stream not yet delivered to the consumer (sampled).", ["stream", "consumer"]),
