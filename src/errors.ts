@@ -48,8 +48,18 @@ export const ErrorCodes = {
   PROVISION: "EB_ERR_PROVISION",
   /** The health and metrics endpoint of register-listeners could not listen on its port. */
   HEALTH_SERVER: "EB_ERR_HEALTH_SERVER",
-  /** The configured transport needs an optional peer dependency that is not installed (stan: node-nats-streaming). */
+  /** The configured transport or codec needs an optional peer dependency that is not installed (stan: node-nats-streaming; msgpack: @msgpack/msgpack). */
   OPTIONAL_DEPENDENCY: "EB_ERR_OPTIONAL_DEPENDENCY",
+  /** A payload does not match its event contract's schema (on publish: nothing sent; on consume: the handler was not called). */
+  VALIDATION: "EB_ERR_VALIDATION",
+  /** A message (payload plus headers) is larger than the server's max_payload. Nothing was sent. */
+  PAYLOAD_TOO_LARGE: "EB_ERR_PAYLOAD_TOO_LARGE",
+  /** A message's Content-Type header names a format the listener (or requester) has no codec for. */
+  UNSUPPORTED_CONTENT_TYPE: "EB_ERR_UNSUPPORTED_CONTENT_TYPE",
+  /** defineEvent() was given something that is not a valid contract (schema, codec, dates option). */
+  INVALID_CONTRACT: "EB_ERR_INVALID_CONTRACT",
+  /** Two different contracts were defined for one subject. */
+  DUPLICATE_CONTRACT: "EB_ERR_DUPLICATE_CONTRACT",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -88,6 +98,33 @@ export class NonRetryableError extends EventBusError {
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(ErrorCodes.NON_RETRYABLE, message, options);
+  }
+}
+
+/** One failed check of a schema: where (a path like `items[0].sku`, or "(root)") and what. */
+export interface ValidationIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/**
+ * A payload failed its contract's schema. `direction` says where: "publish" and
+ * "request" (nothing was sent), "consume" (the handler was not called; the message was
+ * dead-lettered), "reply" (a request's answer, checked by the responder before sending or
+ * by the requester on receipt). `issues` lists every failing path.
+ */
+export class ValidationError extends EventBusError {
+  override name = "ValidationError";
+  readonly subject: string;
+  readonly direction: "publish" | "request" | "consume" | "reply";
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(subject: string, direction: ValidationError["direction"], issues: readonly ValidationIssue[], where: string) {
+    const listed = issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ");
+    super(ErrorCodes.VALIDATION, `invalid payload for "${subject}" (${where}): ${listed || "the schema rejected it without saying why"}`);
+    this.subject = subject;
+    this.direction = direction;
+    this.issues = issues;
   }
 }
 

@@ -2,6 +2,9 @@ import "reflect-metadata";
 import { container as rootContainer, singleton, type DependencyContainer } from "tsyringe";
 import type { Codec } from "../codec/codec.js";
 import { JsonCodec } from "../codec/json-codec.js";
+import type { AnyContract } from "../contracts/contract.js";
+import type { CheckedSubject, DataArgs, InferReply, ReplyOutput, SubjectArg } from "../contracts/event-map.js";
+import { Wire } from "../contracts/wire.js";
 import { ErrorCodes, EventBusError, describeError, isEventBusError } from "../errors.js";
 import type { Registry } from "prom-client";
 import { outgoingHeaders } from "../context/event-context.js";
@@ -25,7 +28,11 @@ import { redactCredentials, type EventBusOptions, type EventBusOptionsInput } fr
 export interface ConnectOptions extends EventBusOptionsInput {
   /** A pino (or compatible) logger; default: pino, one JSON line per event on stdout, at `logLevel`. */
   logger?: Logger;
-  /** Replaces the JSON codec. */
+  /**
+   * Replaces the JSON codec for every subject whose contract names no codec of its own
+   * (e.g. `new JsonCodec({ keys: "snake_case" })`, or MessagePackCodec from
+   * "express-nats-events/msgpack"). A codec that does not write JSON adds a Content-Type header.
+   */
   codec?: Codec;
   /** Read this config file instead of searching for one. */
   configFile?: string;
@@ -63,8 +70,13 @@ export interface PublishOptions {
   msgId?: string;
 }
 
+/**
+ * One message of publishAll(): `subject` is a subject string or a contract. The data is
+ * checked at run time like publish() does (it is not type-checked here: build the items
+ * with a typed helper, e.g. `orders.map((order): PublishAllItem => ({ subject: OrderCreated, data: order satisfies PayloadInput<typeof OrderCreated> }))`).
+ */
 export interface PublishAllItem {
-  subject: string;
+  subject: string | AnyContract;
   data?: unknown;
   options?: PublishOptions;
 }
@@ -79,6 +91,7 @@ interface Connected {
   readonly transport: Transport;
   readonly options: EventBusOptions;
   readonly codec: Codec;
+  readonly wire: Wire;
   readonly logger: Logger;
   readonly container: DependencyContainer;
   readonly configFile: string | undefined;
@@ -160,10 +173,21 @@ export class EventBus {
    * Resolves once the transport accepted the message (JetStream: stored, with the
    * receipt saying whether it was a duplicate). Encoding errors throw before anything is sent.
    */
-  async publish(subject: string, data?: unknown, options: PublishOptions = {}): Promise<PublishReceipt> {
+  publish<const S extends SubjectArg>(subject: S & CheckedSubject<S>, ...args: DataArgs<S, PublishOptions>): Promise<PublishReceipt>;
+  async publish(target: SubjectArg, data?: unknown, options: PublishOptions = {}): Promise<PublishReceipt> {
+    const contract = Wire.contractOf(target);
+    const subject = contract ? contract.subject : (target as string);
     assertPublishSubject(subject);
-    const { transport, codec, observers } = this.#require(`publish to "${subject}"`);
-    const bytes = codec.encode(data, subject);
+    const { transport, codec, wire, observers } = this.#require(`publish to "${subject}"`);
+    let bytes: Uint8Array;
+    if (contract === undefined && wire.plain) {
+      bytes = codec.encode(data, subject);
+    } else {
+      // A contract (validation, its codec) or a non-JSON bus codec (Content-Type header).
+      const outgoing = await wire.outgoing(contract, subject, data, options.headers, "publish");
+      bytes = outgoing.bytes;
+      options = outgoing.headers === options.headers ? options : { ...options, headers: outgoing.headers };
+    }
     if (!observers.observesPublish) return transport.publish(subject, bytes, withContext(options));
     // Headers are taken inside the wrappers: a tracing observer's publish span is their traceparent.
     return observers.publish(subject, () => transport.publish(subject, bytes, withContext(options)));
@@ -193,11 +217,11 @@ export class EventBus {
       if (failure) break;
       const position = index++;
       inFlight++;
-      this.publish(item.subject, item.data, item.options)
+      (this.publish as (subject: SubjectArg, data?: unknown, options?: PublishOptions) => Promise<PublishReceipt>)(item.subject, item.data, item.options)
         .then(
           (receipt) => void (receipts[position] = receipt),
           (err: unknown) =>
-            void (failure ??= new EventBusError(isEventBusError(err) ? err.code : ErrorCodes.PUBLISH, `publishAll: message #${position} to "${item.subject}" failed: ${describeError(err)}`, { cause: err })),
+            void (failure ??= new EventBusError(isEventBusError(err) ? err.code : ErrorCodes.PUBLISH, `publishAll: message #${position} to "${subjectName(item.subject)}" failed: ${describeError(err)}`, { cause: err })),
         )
         .then(settled);
       if (inFlight >= maxInFlight) await slotFree();
@@ -207,15 +231,27 @@ export class EventBus {
     return receipts;
   }
 
-  /** Rejects with EB_ERR_REQUEST_TIMEOUT, EB_ERR_NO_RESPONDERS, or a RemoteError (EB_ERR_REMOTE) when the responder threw. */
-  async request<TReply = unknown>(subject: string, data?: unknown, options: RequestOptions = {}): Promise<TReply> {
+  /**
+   * Rejects with EB_ERR_REQUEST_TIMEOUT, EB_ERR_NO_RESPONDERS, or a RemoteError (EB_ERR_REMOTE) when the responder threw.
+   * With a contract: the request is validated before sending and the reply against the contract's `reply` schema
+   * (EB_ERR_VALIDATION); the reply type comes from the contract (or give it: `request<Quote>("quote.get", ...)`).
+   */
+  request<TReply = InferReply, const S extends SubjectArg = string>(
+    subject: S & CheckedSubject<S>,
+    ...args: DataArgs<S, RequestOptions>
+  ): Promise<[TReply] extends [InferReply] ? ReplyOutput<S> : TReply>;
+  async request(target: SubjectArg, data?: unknown, options: RequestOptions = {}): Promise<unknown> {
+    const contract = Wire.contractOf(target);
+    const subject = contract ? contract.subject : (target as string);
     assertPublishSubject(subject);
-    const connected = this.#require(`request "${subject}"`);
-    const timeoutMs = options.timeout ?? connected.options.requestTimeoutMs;
-    const reply = await connected.transport.request(subject, connected.codec.encode(data, subject), { timeoutMs, headers: outgoingHeaders(options.headers) });
+    const { transport, wire, options: busOptions } = this.#require(`request "${subject}"`);
+    const timeoutMs = options.timeout ?? busOptions.requestTimeoutMs;
+    const outgoing = await wire.outgoing(contract, subject, data, options.headers, "request");
+    const reply = await transport.request(subject, outgoing.bytes, { timeoutMs, headers: outgoingHeaders(outgoing.headers) });
     const remoteError = remoteErrorOf(subject, reply);
     if (remoteError) throw remoteError;
-    return connected.codec.decode(reply.data, reply.subject) as TReply;
+    const value = wire.decode(contract, subject, reply, `the requester of "${subject}"`);
+    return contract?.reply ? await Wire.validateReply(contract.reply, value, subject, `reply to a request on "${subject}"`) : value;
   }
 
   /**
@@ -223,9 +259,9 @@ export class EventBus {
    * register-listeners calls this; call it yourself for the embedded single-process mode and in tests.
    */
   async listen(classes?: readonly ListenerClass[]): Promise<readonly ListenerSpec[]> {
-    const { transport, codec, observers, container, options } = this.#require("listen");
+    const { transport, wire, observers, container, options } = this.#require("listen");
     await this.provision(classes);
-    const runner = new ListenerRunner({ transport, codec, observers, container, deadLetterPrefix: options.deadLetterPrefix, retry: options.retry });
+    const runner = new ListenerRunner({ transport, wire, observers, container, deadLetterPrefix: options.deadLetterPrefix, retry: options.retry });
     this.#runners.push(runner);
     await runner.start(listenerRegistry.all(classes));
     this.#sampleConsumers(runner.listeners);
@@ -317,7 +353,8 @@ export class EventBus {
     this.#closing = undefined;
     this.#stopping = false;
     this.#reconnects = 0;
-    this.#connected = { transport, options, codec: codec ?? new JsonCodec(), logger, container: container ?? rootContainer, configFile: loaded.configFile, observers, metrics };
+    const busCodec = codec ?? new JsonCodec();
+    this.#connected = { transport, options, codec: busCodec, wire: new Wire(busCodec), logger, container: container ?? rootContainer, configFile: loaded.configFile, observers, metrics };
     const servers = transport.name === "memory" ? undefined : options.servers.map(redactCredentials).join(",");
     observers.lifecycle({ type: "connected", transport: transport.name, servers });
   }
@@ -340,6 +377,10 @@ export class EventBus {
     }
     return this.#connected;
   }
+}
+
+function subjectName(subject: SubjectArg): string {
+  return typeof subject === "string" ? subject : subject.subject;
 }
 
 /** The user's headers plus the correlation id and trace context of the current request or message. */

@@ -1,4 +1,5 @@
 import { inject, injectable } from "tsyringe";
+import type { CheckedSubject, DataArgs, InferReply, ReplyOutput, SubjectArg } from "../contracts/event-map.js";
 import type { PublishReceipt } from "../transport/transport.js";
 import { EventBus, type PublishAllItem, type PublishOptions, type RequestOptions } from "./event-bus.js";
 
@@ -13,11 +14,14 @@ export class EventPublisher {
   constructor(@inject(EventBus) private readonly bus: EventBus) {}
 
   /**
-   * Resolves once the transport accepted the message. Throws EB_ERR_ENCODE
-   * (nothing sent) for values JSON cannot encode, EB_ERR_INVALID_SUBJECT for bad subjects.
+   * Resolves once the transport accepted the message. `subject` is a contract (see
+   * defineEvent) or a subject string; the data is type-checked against the contract and
+   * validated by its schema at run time. Throws (nothing sent) EB_ERR_VALIDATION for data
+   * the schema rejects, EB_ERR_ENCODE for values the codec cannot encode,
+   * EB_ERR_PAYLOAD_TOO_LARGE over the server's max_payload, EB_ERR_INVALID_SUBJECT for bad subjects.
    */
-  publish(subject: string, data?: unknown, options?: PublishOptions): Promise<PublishReceipt> {
-    return this.bus.publish(subject, data, options);
+  publish<const S extends SubjectArg>(subject: S & CheckedSubject<S>, ...args: DataArgs<S, PublishOptions>): Promise<PublishReceipt> {
+    return (this.bus.publish as (subject: SubjectArg, ...rest: unknown[]) => Promise<PublishReceipt>)(subject, ...args);
   }
 
   /** Many messages with a bound on unconfirmed publishes (see EventBus.publishAll). */
@@ -25,8 +29,14 @@ export class EventPublisher {
     return this.bus.publishAll(items, options);
   }
 
-  /** Resolves with the decoded reply; rejects with EB_ERR_REQUEST_TIMEOUT, EB_ERR_NO_RESPONDERS or EB_ERR_REMOTE (RemoteError). */
-  request<TReply = unknown>(subject: string, data?: unknown, options?: RequestOptions): Promise<TReply> {
-    return this.bus.request<TReply>(subject, data, options);
+  /**
+   * Resolves with the decoded reply (typed by the contract's `reply` schema, or by `TReply`);
+   * rejects with EB_ERR_REQUEST_TIMEOUT, EB_ERR_NO_RESPONDERS, EB_ERR_REMOTE (RemoteError) or EB_ERR_VALIDATION.
+   */
+  request<TReply = InferReply, const S extends SubjectArg = string>(
+    subject: S & CheckedSubject<S>,
+    ...args: DataArgs<S, RequestOptions>
+  ): Promise<[TReply] extends [InferReply] ? ReplyOutput<S> : TReply> {
+    return (this.bus.request as (subject: SubjectArg, ...rest: unknown[]) => Promise<never>)(subject, ...args);
   }
 }

@@ -4,9 +4,10 @@ import type { Delivery, Transport } from "../transport/transport.js";
 /**
  * handler-error: the handler threw on a transport that cannot redeliver (core NATS);
  * max-deliveries: it threw on the last allowed delivery; non-retryable: it threw
- * NonRetryableError; undecodable: the payload could not be decoded (poison).
+ * NonRetryableError; undecodable: the payload could not be decoded, or its Content-Type
+ * has no codec here (poison); invalid: it broke its contract's schema (poison).
  */
-export type FailureReason = "handler-error" | "max-deliveries" | "non-retryable" | "undecodable";
+export type FailureReason = "handler-error" | "max-deliveries" | "non-retryable" | "undecodable" | "invalid";
 
 /** Headers added to a dead letter, next to the original message's own headers. */
 export const DeadLetterHeaders = {

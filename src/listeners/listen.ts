@@ -1,3 +1,5 @@
+import { isContract } from "../contracts/contract.js";
+import type { CheckedSubject, HandlerFor, SubjectArg } from "../contracts/event-map.js";
 import { ErrorCodes, EventBusError } from "../errors.js";
 import { queueGroupProblem, subjectProblem } from "../subject.js";
 import { listenerRegistry, type ListenOptions, type ListenerClass } from "./registry.js";
@@ -18,8 +20,14 @@ const OPTION_CHECKS: Record<keyof ListenOptions, (value: unknown) => string | un
   },
 };
 
+/** The decorator @Listen returns: it accepts only methods that take what the subject carries. */
+export type ListenDecorator<S> = <M extends HandlerFor<S>>(target: object, propertyKey: string | symbol, descriptor: TypedPropertyDescriptor<M>) => void;
+
 /**
- * Marks a method as the handler of `subject` (wildcards `*` and `>` allowed).
+ * Marks a method as the handler of `subject`: a contract (see defineEvent), or a subject
+ * string (wildcards `*` and `>` allowed). With a contract, or a subject EventMap declares,
+ * the method's first parameter must accept the contract's payload (checked at compile
+ * time) and messages reach it only after they passed the contract's schema.
  * Handlers in one `queueGroup` share the messages across all processes; without
  * a group every process gets every message. The decorator only records:
  * nothing subscribes until register-listeners (or bus.listen) runs.
@@ -31,7 +39,9 @@ const OPTION_CHECKS: Record<keyof ListenOptions, (value: unknown) => string | un
  * Queue group names are identities: renaming one on a durable transport leaves
  * the old consumer behind.
  */
-export function Listen(subject: string, queueGroup?: string, options: ListenOptions = {}): MethodDecorator {
+export function Listen<const S extends SubjectArg>(subjectOrContract: S & CheckedSubject<S, true>, queueGroup?: string, options: ListenOptions = {}): ListenDecorator<S> {
+  const contract = isContract(subjectOrContract) ? subjectOrContract : undefined;
+  const subject = (contract ? contract.subject : subjectOrContract) as string;
   return (target, propertyKey, descriptor) => {
     // On a static method `target` is the class itself; name that class, not Function.
     const listenerClass = (typeof target === "function" ? target : target.constructor) as ListenerClass;
@@ -62,6 +72,6 @@ export function Listen(subject: string, queueGroup?: string, options: ListenOpti
         `@Listen on ${id}: subject "${subject}"${queueGroup ? ` with queue group "${queueGroup}"` : ""} is declared twice on this method`,
       );
     }
-    listenerRegistry.add({ target: listenerClass, method, subject, queueGroup, options: { ...options }, id });
+    listenerRegistry.add({ target: listenerClass, method, subject, ...(contract && { contract }), queueGroup, options: { ...options }, id });
   };
 }

@@ -1,4 +1,5 @@
 import type { RetryPolicy } from "../bus/options.js";
+import type { AnyContract } from "../contracts/contract.js";
 
 /** A class whose instances tsyringe builds. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -23,6 +24,8 @@ export interface ListenerSpec {
   readonly target: ListenerClass;
   readonly method: string;
   readonly subject: string;
+  /** The contract given to @Listen (a subject string's contract is looked up when the listener starts). */
+  readonly contract?: AnyContract;
   readonly queueGroup: string | undefined;
   readonly options: Readonly<ListenOptions>;
   /** "Class.method": how logs, errors and durable names refer to this listener. */

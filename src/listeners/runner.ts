@@ -1,5 +1,6 @@
 import type { DependencyContainer } from "tsyringe";
-import type { Codec } from "../codec/codec.js";
+import { contractRegistry, type AnyContract } from "../contracts/contract.js";
+import { Wire } from "../contracts/wire.js";
 import { backoffDelayMs } from "../backoff.js";
 import { errorReplyHeaders } from "../bus/error-reply.js";
 import type { RetryPolicy } from "../bus/options.js";
@@ -17,7 +18,8 @@ export const DEFAULT_CONCURRENCY = 100;
 
 export interface RunnerDependencies {
   readonly transport: Transport;
-  readonly codec: Codec;
+  /** The bus's payload rules: codec, Content-Type, contracts. */
+  readonly wire: Wire;
   readonly container: DependencyContainer;
   /** Logs, metrics and traces: told every lifecycle event and delivery outcome. */
   readonly observers: ObserverSet;
@@ -102,8 +104,9 @@ export class ListenerRunner {
       const retry = { ...this.deps.retry, ...spec.options.retry };
       const limit = new ConcurrencyLimit(subscriptionSpec.concurrency);
       const info: ListenerInfo = { id: spec.id, subject: spec.subject, queueGroup: spec.queueGroup };
+      const contracts = contractsOf(spec);
       const subscription = await this.deps.transport.subscribe(subscriptionSpec, (delivery) =>
-        limit.run(() => runWithEventContext(new MessageEventContext(delivery), () => this.#handle(info, retry, handler, delivery))),
+        limit.run(() => runWithEventContext(new MessageEventContext(delivery), () => this.#handle(info, retry, handler, delivery, contracts(delivery.subject)))),
       );
       const active: ActiveListener = { spec, info, subscription, limit };
       this.#active.push(active);
@@ -147,16 +150,23 @@ export class ListenerRunner {
     }
   }
 
-  async #handle(listener: ListenerInfo, retry: RetryPolicy, handler: ListenerHandler, delivery: Delivery): Promise<void> {
-    const { observers } = this.deps;
+  async #handle(listener: ListenerInfo, retry: RetryPolicy, handler: ListenerHandler, delivery: Delivery, contract: AnyContract | undefined): Promise<void> {
+    const { observers, wire } = this.deps;
     let data: unknown;
     try {
-      data = this.deps.codec.decode(delivery.data, delivery.subject);
+      data = wire.decode(contract, delivery.subject, delivery, listener.id);
     } catch (err) {
-      observers.outcome(listener, delivery, { kind: "failed", reason: "undecodable", error: err, code: errorCodeOf(err), next: delivery.reply !== undefined && !delivery.settlement ? "error-reply" : "dead-letter" });
-      return this.#reject(listener, delivery, "undecodable", err);
+      return this.#poison(listener, delivery, "undecodable", err);
     }
-    const context = new DeliveryContext(delivery, listener.id, this.deps.codec);
+    if (contract) {
+      try {
+        data = Wire.validateIncoming(contract, data, delivery.subject, `consumed by ${listener.id}; the handler was not called`);
+        if (data instanceof Promise) data = await data;
+      } catch (err) {
+        return this.#poison(listener, delivery, "invalid", err);
+      }
+    }
+    const context = new DeliveryContext(delivery, listener.id, wire, contract);
     try {
       const result = await observers.handle(listener, delivery, async () => handler(data, context));
       if (delivery.reply !== undefined) context.reply(result);
@@ -170,6 +180,13 @@ export class ListenerRunner {
       // Handled, but the server did not confirm the ack: it may deliver the message again (at-least-once).
       observers.outcome(listener, delivery, { kind: "ack-failed", error: err });
     }
+  }
+
+  /** A message no handler may see: it could not be decoded, or it broke its contract. */
+  #poison(listener: ListenerInfo, delivery: Delivery, reason: "undecodable" | "invalid", err: unknown): Promise<void> {
+    const next = delivery.reply !== undefined && !delivery.settlement ? "error-reply" : "dead-letter";
+    this.deps.observers.outcome(listener, delivery, { kind: "failed", reason, error: err, code: errorCodeOf(err), next });
+    return this.#reject(listener, delivery, reason, err);
   }
 
   async #failed(listener: ListenerInfo, retry: RetryPolicy, delivery: Delivery, error: unknown, context: DeliveryContext): Promise<void> {
@@ -192,7 +209,7 @@ export class ListenerRunner {
   async #reject(listener: ListenerInfo, delivery: Delivery, reason: FailureReason, error: unknown): Promise<void> {
     if (delivery.reply !== undefined && delivery.settlement === undefined) {
       // A core request: the requester hears about it through the error reply, nothing to keep.
-      if (reason === "undecodable") delivery.respond(new Uint8Array(0), errorReplyHeaders(error));
+      if (reason === "undecodable" || reason === "invalid") delivery.respond(new Uint8Array(0), errorReplyHeaders(error));
       return;
     }
     const copy = await sendToDeadLetter(this.deps.transport, this.deps.deadLetterPrefix, delivery, { reason, error, listener: listener.id });
@@ -203,6 +220,16 @@ export class ListenerRunner {
   }
 }
 
+/**
+ * The contract of each delivery of one listener: fixed for a contract or a plain subject
+ * (looked up once, at start); looked up per concrete subject for wildcard listeners.
+ */
+function contractsOf(spec: ListenerSpec): (subject: string) => AnyContract | undefined {
+  const fixed = spec.contract ?? contractRegistry.get(spec.subject);
+  if (fixed || !/(^|\.)(\*|>)(\.|$)/.test(spec.subject)) return () => fixed;
+  return (subject) => (contractRegistry.size === 0 ? undefined : contractRegistry.get(subject));
+}
+
 class DeliveryContext implements MessageContext {
   replied = false;
   readonly #event: EventContext | undefined;
@@ -210,7 +237,8 @@ class DeliveryContext implements MessageContext {
   constructor(
     private readonly delivery: Delivery,
     readonly listener: string,
-    private readonly codec: Codec,
+    private readonly wire: Wire,
+    private readonly contract: AnyContract | undefined,
   ) {
     this.#event = currentEventContext();
   }
@@ -243,8 +271,20 @@ class DeliveryContext implements MessageContext {
     if (this.delivery.reply === undefined) {
       throw new EventBusError(ErrorCodes.INVALID_LISTENER, `${this.listener}: ctx.reply() called for a message on "${this.subject}" that has no reply subject`);
     }
-    const bytes = this.codec.encode(value, this.delivery.reply);
+    const subject = this.delivery.subject;
+    const checked = Wire.validateReply(this.contract?.reply, value, subject, `reply of ${this.listener}; nothing was sent`);
     this.replied = true;
-    this.delivery.respond(bytes, headers);
+    if (!(checked instanceof Promise)) return this.#send(checked, headers);
+    // An asynchronous reply schema: answer when it has decided (with the error when it rejects the reply).
+    checked.then(
+      (valid) => this.#send(valid, headers),
+      (err: unknown) => this.delivery.respond(new Uint8Array(0), errorReplyHeaders(err)),
+    );
+  }
+
+  #send(value: unknown, headers: MessageHeaders | undefined): void {
+    const codec = this.wire.writer(this.contract);
+    const bytes = codec.encode(value, this.delivery.subject);
+    this.delivery.respond(bytes, this.wire.headersFor(codec, headers));
   }
 }

@@ -1,4 +1,4 @@
-import { describeError, ErrorCodes } from "../errors.js";
+import { describeError, ErrorCodes, ValidationError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { Delivery } from "../transport/transport.js";
 import { currentEventContext } from "../context/event-context.js";
@@ -47,6 +47,10 @@ export class LogObserver implements BusObserver {
     if (outcome.kind === "failed") {
       if (outcome.reason === "undecodable") {
         return logger.warn({ ...this.#fields(listener, delivery), code: outcome.code, reason: describeError(outcome.error) }, "message rejected: cannot decode");
+      }
+      if (outcome.reason === "invalid") {
+        const issues = outcome.error instanceof ValidationError ? outcome.error.issues.map((issue) => `${issue.path}: ${issue.message}`) : undefined;
+        return logger.warn({ ...this.#fields(listener, delivery), code: outcome.code, issues, reason: describeError(outcome.error) }, "message rejected: invalid payload");
       }
       const fields = { ...this.#fields(listener, delivery), code: outcome.code, error: describeError(outcome.error) };
       if (outcome.next === "retry") return logger.warn({ ...fields, retryInMs: outcome.retryInMs, maxDeliver: outcome.maxDeliver }, "handler failed; will retry");

@@ -59,7 +59,8 @@ export type DeliveryOutcome =
   | { readonly kind: "handled" }
   | {
       readonly kind: "failed";
-      readonly reason: "handler-error" | "undecodable";
+      /** undecodable: the codec failed or the Content-Type has no codec; invalid: the contract's schema rejected it. */
+      readonly reason: "handler-error" | "undecodable" | "invalid";
       readonly error: unknown;
       /** The error's stable code (EB_ERR_*, or the `code` the handler's error carried), else "UNKNOWN". */
       readonly code: string;

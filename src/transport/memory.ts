@@ -82,7 +82,7 @@ function schedule(subscriber: MemorySubscriber, message: InboundMessage, reply: 
       reply,
       deliveryCount: 1,
       respond(data: Uint8Array, headers: MessageHeaders = {}) {
-        if (reply === undefined) throw new Error(`message on "${message.subject}" has no reply subject`);
+        if (reply === undefined) throw new EventBusError(ErrorCodes.INVALID_LISTENER, `cannot answer the message on "${message.subject}": it has no reply subject`);
         broker.route({ subject: reply, data, headers }, undefined);
       },
     });

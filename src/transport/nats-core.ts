@@ -75,22 +75,26 @@ export class NatsCoreTransport implements Transport {
       // nats.js discards what was queued while disconnected when it reconnects: refuse rather than lose it silently.
       throw new EventBusError(ErrorCodes.NOT_CONNECTED, `cannot publish to "${subject}": the connection to NATS was lost and is being re-established; the message was not sent`);
     }
+    const connection = this.connection;
     try {
-      this.connection.publish(subject, data, options?.headers ? { headers: toNatsHeaders(options.headers) } : undefined);
+      connection.publish(subject, data, options?.headers ? { headers: toNatsHeaders(options.headers) } : undefined);
       return NOT_STORED;
     } catch (err) {
-      throw mapOperationError(err, `cannot publish to "${subject}"`);
+      throw payloadTooLarge(err, `cannot publish to "${subject}"`, data, options?.headers, connection) ?? mapOperationError(err, `cannot publish to "${subject}"`);
     }
   }
 
   async request(subject: string, data: Uint8Array, options: RequestOptions): Promise<InboundMessage> {
+    const connection = this.connection;
     try {
-      const reply = await this.connection.request(subject, data, {
+      const reply = await connection.request(subject, data, {
         timeout: options.timeoutMs,
         headers: options.headers ? toNatsHeaders(options.headers) : undefined,
       });
       return { subject: reply.subject, data: reply.data, headers: fromNatsHeaders(reply.headers) };
     } catch (err) {
+      const tooLarge = payloadTooLarge(err, `cannot send a request to "${subject}"`, data, options.headers, connection);
+      if (tooLarge) throw tooLarge;
       if (isNoResponders(err)) {
         throw new EventBusError(ErrorCodes.NO_RESPONDERS, `no responders for request to "${subject}": nothing listens on it`, { cause: err });
       }
@@ -180,10 +184,18 @@ class NatsDelivery implements Delivery {
   get headers(): MessageHeaders {
     return (this.#headers ??= fromNatsHeaders(this.msg.headers));
   }
+  header(name: string): string | undefined {
+    return headerOf(this.msg.headers, name);
+  }
 
   respond(data: Uint8Array, headers?: MessageHeaders): void {
-    if (!this.msg.reply) throw new Error(`message on "${this.msg.subject}" has no reply subject`);
-    this.msg.respond(data, headers ? { headers: toNatsHeaders(headers) } : undefined);
+    if (!this.msg.reply) throw new EventBusError(ErrorCodes.INVALID_LISTENER, `cannot answer the message on "${this.msg.subject}": it has no reply subject`);
+    try {
+      this.msg.respond(data, headers ? { headers: toNatsHeaders(headers) } : undefined);
+    } catch (err) {
+      const what = `cannot answer the request on "${this.msg.subject}"`;
+      throw payloadTooLarge(err, what, data, headers, undefined) ?? mapOperationError(err, what);
+    }
   }
 }
 
@@ -228,6 +240,12 @@ export function toNatsHeaders(headers: MessageHeaders): MsgHdrs {
   return natsHeaders;
 }
 
+/** One header of a nats.js message, matched case-insensitively (undefined when absent). */
+export function headerOf(headers: MsgHdrs | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  return headers.get(name, "insensitive") || undefined;
+}
+
 export function fromNatsHeaders(headers: MsgHdrs | undefined): MessageHeaders {
   if (!headers) return {};
   const record: Record<string, string> = {};
@@ -241,6 +259,30 @@ function isNoResponders(err: unknown): boolean {
 
 function isTimeout(err: unknown): boolean {
   return err instanceof natsErrors.TimeoutError || (err instanceof Error && err.cause instanceof natsErrors.TimeoutError);
+}
+
+/**
+ * EB_ERR_PAYLOAD_TOO_LARGE with the sizes when `err` is nats.js refusing a message over
+ * the server's max_payload (checked before anything is written); else undefined.
+ */
+export function payloadTooLarge(
+  err: unknown,
+  what: string,
+  data: Uint8Array,
+  headers: MessageHeaders | undefined,
+  connection: Pick<NatsConnection, "info"> | undefined,
+): EventBusError | undefined {
+  if (!(err instanceof natsErrors.InvalidArgumentError) || !/max_payload/.test(err.message)) return undefined;
+  // NATS/1.0 header block: "NATS/1.0\r\n" + "Key: value\r\n" per header + "\r\n".
+  const headerBytes = headers ? Object.entries(headers).reduce((sum, [key, value]) => sum + Buffer.byteLength(`${key}: ${value}\r\n`), 12) : 0;
+  const max = connection?.info?.max_payload;
+  const size = headerBytes ? `${data.length + headerBytes} bytes (payload ${data.length} + headers ${headerBytes})` : `${data.length} bytes`;
+  return new EventBusError(
+    ErrorCodes.PAYLOAD_TOO_LARGE,
+    `${what}: the message is ${size}, over the server's max_payload${max === undefined ? "" : ` of ${max} bytes`}; nothing was sent. ` +
+      `Send a reference (an id, an object-store key) instead of the data, or raise max_payload on the server`,
+    { cause: err },
+  );
 }
 
 export function mapOperationError(err: unknown, what: string): EventBusError {

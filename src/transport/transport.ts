@@ -24,6 +24,11 @@ export interface InboundMessage {
   readonly subject: string;
   readonly data: Uint8Array;
   readonly headers: MessageHeaders;
+  /**
+   * Optional: one header's value, matched case-insensitively, without converting all of
+   * them into `headers` (which transports do lazily). Without it, `headers` is read.
+   */
+  header?(name: string): string | undefined;
 }
 
 /**

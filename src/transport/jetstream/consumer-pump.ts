@@ -1,6 +1,7 @@
+import { ErrorCodes, EventBusError } from "../../errors.js";
 import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
 import type { Delivery, MessageHeaders, Settlement, Subscription } from "../transport.js";
-import { fromNatsHeaders } from "../nats-core.js";
+import { fromNatsHeaders, headerOf } from "../nats-core.js";
 
 /**
  * Pulls from one durable consumer and hands messages over with at most
@@ -104,6 +105,9 @@ class JetStreamDelivery implements Delivery, Settlement {
   get headers(): MessageHeaders {
     return (this.#headers ??= fromNatsHeaders(this.msg.headers));
   }
+  header(name: string): string | undefined {
+    return headerOf(this.msg.headers, name);
+  }
   get deliveryCount(): number {
     return this.msg.info.deliveryCount;
   }
@@ -115,7 +119,7 @@ class JetStreamDelivery implements Delivery, Settlement {
   }
 
   respond(): void {
-    throw new Error(`a JetStream message on "${this.msg.subject}" has no reply subject`);
+    throw new EventBusError(ErrorCodes.INVALID_LISTENER, `cannot answer the JetStream message on "${this.msg.subject}": it has no reply subject (request-reply listeners need durable: false)`);
   }
 
   /** Fire-and-forget: a lost ack means a redelivery, which at-least-once allows. */

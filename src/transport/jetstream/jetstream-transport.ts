@@ -2,7 +2,7 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import { errors as natsErrors } from "@nats-io/transport-node";
 import type { EventBusOptions, StreamOptions } from "../../bus/options.js";
 import { ErrorCodes, EventBusError, describeError } from "../../errors.js";
-import { NatsCoreTransport, toNatsHeaders } from "../nats-core.js";
+import { NatsCoreTransport, payloadTooLarge, toNatsHeaders } from "../nats-core.js";
 import type {
   BusStatus,
   ConnectionInfo,
@@ -74,6 +74,8 @@ export class JetStreamTransport implements Transport {
       });
       return { duplicate: ack.duplicate, stream: ack.stream, seq: ack.seq };
     } catch (err) {
+      const tooLarge = payloadTooLarge(err, `cannot publish to "${subject}"`, data, options.headers, this.#core.connection);
+      if (tooLarge) throw tooLarge;
       // No stream on the subject looks, to nats.js, like "no responders" / "jetstream is not enabled".
       const unanswered = err instanceof natsErrors.NoRespondersError || (err instanceof natsErrors.RequestError && err.isNoResponders()) || /not enabled/i.test(describeError(err));
       if (unanswered && !streamCovering(subject, this.#streams)) throw noStreamError(subject, this.#streams, "publish");

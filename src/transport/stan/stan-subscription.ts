@@ -152,7 +152,7 @@ class StanDelivery implements Delivery, Settlement {
   }
 
   respond(): void {
-    throw new Error(`a NATS Streaming message on "${this.channel}" has no reply subject`);
+    throw new EventBusError(ErrorCodes.INVALID_LISTENER, `cannot answer the NATS Streaming message on "${this.channel}": it has no reply subject`);
   }
 
   /** STAN does not confirm acks: a lost ack means a redelivery, which at-least-once allows. */
