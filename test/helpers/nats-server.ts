@@ -17,6 +17,8 @@ export interface NatsServerOptions {
   port?: number;
   /** How long to wait for the server to accept connections (default 10 s). */
   startTimeoutMs?: number;
+  /** The server's max_payload in bytes (default: the server's own, 1 MiB). */
+  maxPayload?: number;
 }
 
 export interface NatsServer {
@@ -214,6 +216,7 @@ function serverConfig(options: NatsServerOptions & { port: number; storeDir: str
   const q = (value: string) => JSON.stringify(value);
   const lines = [`listen: ${q(`${HOST}:${options.port}`)}`, `ports_file_dir: ${q(options.portsDir)}`];
   if (options.jetstream ?? true) lines.push(`jetstream { store_dir: ${q(options.storeDir)} }`);
+  if (options.maxPayload !== undefined) lines.push(`max_payload: ${options.maxPayload}`);
   if (options.token !== undefined) lines.push(`authorization { token: ${q(options.token)} }`);
   else if (options.user !== undefined) lines.push(`authorization { user: ${q(options.user)}, password: ${q(options.pass ?? "")} }`);
   return lines.join("\n") + "\n";
