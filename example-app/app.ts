@@ -1,5 +1,6 @@
 import express from "express";
 import { eventBusErrorHandler, eventContext, healthHandler, metricsHandler, route, withPublisher } from "express-nats-events";
+import { OrderCancelled } from "./orders/order-events.js";
 import { OrdersController } from "./orders/orders.controller.js";
 
 export function createApp(): express.Express {
@@ -17,7 +18,7 @@ export function createApp(): express.Express {
   app.post(
     "/orders/:id/cancel",
     withPublisher(async (events, req: express.Request, res: express.Response) => {
-      await events.publish("order.cancelled", { id: req.params.id });
+      await events.publish(OrderCancelled, { id: String(req.params.id) });
       res.status(202).json({ id: req.params.id, cancelled: true });
     }),
   );

@@ -1,6 +1,6 @@
 import { injectable } from "tsyringe";
 import { Listen } from "express-nats-events";
-import { QUOTE_REQUESTED, type Quote, type QuoteRequest } from "../orders/order-events.js";
+import { QuoteRequested, type Quote, type QuoteRequest } from "../orders/order-events.js";
 
 const PRICES: Record<string, number> = { "BOOK-1": 12.5, "MUG-2": 8, "TEE-3": 19.9 };
 
@@ -11,7 +11,7 @@ export class QuoteWorker {
    * value is the reply. `durable: false`: a request needs an answer now, not a stored event,
    * so this subscribes with core NATS even when the bus runs on JetStream.
    */
-  @Listen(QUOTE_REQUESTED, "quote-workers", { durable: false })
+  @Listen(QuoteRequested, "quote-workers", { durable: false })
   quote(request: QuoteRequest): Quote {
     const unitPrice = PRICES[request.sku];
     if (unitPrice === undefined) {

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Request, Response } from "express";
 import { injectable } from "tsyringe";
-import { EventPublisher, RemoteError } from "express-nats-events";
-import { ORDER_CREATED, QUOTE_REQUESTED, type OrderCreated, type Quote, type QuoteRequest } from "./order-events.js";
+import { EventPublisher, RemoteError, type PublishAllItem } from "express-nats-events";
+import { OrderCreated, OrderRequest, QuoteRequested } from "./order-events.js";
 
 /** Route handlers as a class: tsyringe injects the EventPublisher. */
 @injectable()
@@ -10,14 +10,16 @@ export class OrdersController {
   constructor(private readonly events: EventPublisher) {}
 
   async create(req: Request, res: Response): Promise<void> {
-    const { sku, quantity, email } = (req.body ?? {}) as Partial<OrderCreated>;
-    if (typeof sku !== "string" || !Number.isInteger(quantity) || (quantity as number) < 1 || typeof email !== "string") {
-      res.status(400).json({ error: "INVALID_ORDER", message: 'expected {"sku": string, "quantity": integer >= 1, "email": string}' });
+    const input = OrderRequest.safeParse(req.body ?? {});
+    if (!input.success) {
+      const problems = input.error.issues.map((issue) => `${issue.path.join(".") || "(body)"}: ${issue.message}`).join("; ");
+      res.status(400).json({ error: "INVALID_ORDER", message: `expected {"sku": string, "quantity": integer >= 1, "email": email address}: ${problems}` });
       return;
     }
-    const order: OrderCreated = { id: randomUUID(), sku, quantity: quantity as number, email };
+    const order = { id: randomUUID(), ...input.data };
+    // Type-checked against the contract, validated again by its schema before anything is sent.
     // msgId: if the client retries this request, JetStream stores the event only once.
-    await this.events.publish(ORDER_CREATED, order, { msgId: order.id });
+    await this.events.publish(OrderCreated, { ...order, placedAt: new Date() }, { msgId: order.id });
     res.status(202).json(order);
   }
 
@@ -28,15 +30,20 @@ export class OrdersController {
       res.status(400).json({ error: "INVALID_BULK", message: 'expected {"count": integer 1..100000, "sku"?: string, "email"?: string}' });
       return;
     }
-    const orders = Array.from({ length: count as number }, (): OrderCreated => ({ id: randomUUID(), sku, quantity: 1, email }));
+    const placedAt = new Date();
+    const items = Array.from({ length: count as number }, (): PublishAllItem => {
+      const id = randomUUID();
+      return { subject: OrderCreated, data: { id, sku, quantity: 1, email, placedAt } satisfies OrderCreated, options: { msgId: id } };
+    });
     const started = performance.now();
-    const receipts = await this.events.publishAll(orders.map((order) => ({ subject: ORDER_CREATED, data: order, options: { msgId: order.id } })));
+    const receipts = await this.events.publishAll(items);
     res.status(202).json({ published: receipts.length, duplicates: receipts.filter((r) => r.duplicate).length, ms: Math.round(performance.now() - started) });
   }
 
   async quote(req: Request<{ sku: string }>, res: Response): Promise<void> {
     try {
-      const quote = await this.events.request<Quote>(QUOTE_REQUESTED, { sku: req.params.sku } satisfies QuoteRequest);
+      // The reply is typed (Quote) and checked against the contract's reply schema.
+      const quote = await this.events.request(QuoteRequested, { sku: req.params.sku });
       res.json(quote);
     } catch (err) {
       if (err instanceof RemoteError && err.remoteCode === "UNKNOWN_SKU") {
