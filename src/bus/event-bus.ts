@@ -244,9 +244,12 @@ export class EventBus {
     const contract = Wire.contractOf(target);
     const subject = contract ? contract.subject : (target as string);
     assertPublishSubject(subject);
-    const { transport, wire, options: busOptions } = this.#require(`request "${subject}"`);
+    const { transport, codec, wire, options: busOptions } = this.#require(`request "${subject}"`);
     const timeoutMs = options.timeout ?? busOptions.requestTimeoutMs;
-    const outgoing = await wire.outgoing(contract, subject, data, options.headers, "request");
+    const outgoing =
+      contract === undefined && wire.plain
+        ? { bytes: codec.encode(data, subject), headers: options.headers }
+        : await wire.outgoing(contract, subject, data, options.headers, "request");
     const reply = await transport.request(subject, outgoing.bytes, { timeoutMs, headers: outgoingHeaders(outgoing.headers) });
     const remoteError = remoteErrorOf(subject, reply);
     if (remoteError) throw remoteError;
