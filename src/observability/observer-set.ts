@@ -14,6 +14,9 @@ export class ObserverSet {
   readonly #outcome: BusObserver[];
   readonly #wrapPublish: BusObserver[];
   readonly #wrapHandler: BusObserver[];
+  /** The handler wrappers of observers that are always active (used while no conditional one is). */
+  readonly #wrapHandlerAlways: BusObserver[];
+  readonly #wrapHandlerConditional: BusObserver[];
   /** Does anything observe publishes? (When not, publish skips this set entirely.) */
   readonly observesPublish: boolean;
 
@@ -24,6 +27,8 @@ export class ObserverSet {
     this.#outcome = having("outcome");
     this.#wrapPublish = having("wrapPublish");
     this.#wrapHandler = having("wrapHandler");
+    this.#wrapHandlerAlways = this.#wrapHandler.filter((observer) => !observer.wrapping);
+    this.#wrapHandlerConditional = this.#wrapHandler.filter((observer) => observer.wrapping);
     this.observesPublish = this.#published.length + this.#wrapPublish.length > 0;
   }
 
@@ -49,8 +54,9 @@ export class ObserverSet {
 
   /** Runs one handler call inside every wrapper; the promise is the handler's own. */
   handle<T>(listener: ListenerInfo, delivery: Delivery, run: () => Promise<T>): Promise<T> {
-    if (this.#wrapHandler.length === 0) return run();
-    return wrapAll(this.#wrapHandler, run, (observer, inner) => observer.wrapHandler!(listener, delivery, inner));
+    const wrappers = this.#wrapHandlerConditional.some(isWrapping) ? this.#wrapHandler : this.#wrapHandlerAlways;
+    if (wrappers.length === 0) return run();
+    return wrapAll(wrappers, run, (observer, inner) => observer.wrapHandler!(listener, delivery, inner));
   }
 
   #reportPublished(subject: string, error: unknown): void {
@@ -83,6 +89,14 @@ function wrapAll<T>(wrappers: readonly BusObserver[], run: () => Promise<T>, app
   }
   guard(() => void chain().then(undefined, () => undefined));
   return result ?? once();
+}
+
+function isWrapping(observer: BusObserver): boolean {
+  try {
+    return observer.wrapping!();
+  } catch {
+    return false;
+  }
 }
 
 function guard(fn: () => unknown): void {

@@ -26,6 +26,12 @@ export interface BusObserver {
   wrapPublish?<T>(subject: string, run: () => Promise<T>): Promise<T>;
   /** The same around one handler call (the handler, not decoding or acknowledging). */
   wrapHandler?<T>(listener: ListenerInfo, delivery: Delivery, run: () => Promise<T>): Promise<T>;
+  /**
+   * For observers whose wrappers are active only sometimes (tracing: only with an SDK):
+   * when it returns false, the set leaves this observer's wrappers out of the call
+   * altogether instead of nesting one that would only call through.
+   */
+  wrapping?(): boolean;
 }
 
 /** One subscribed @Listen handler; the same object for every delivery, so observers can cache per listener. */

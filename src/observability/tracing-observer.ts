@@ -40,6 +40,11 @@ export class TracingObserver implements BusObserver {
     return ended(span, context.with(trace.setSpan(parent, span), run));
   }
 
+  /** Without an SDK the handler is not wrapped at all (the observer set asks this per call). */
+  wrapping(): boolean {
+    return tracingEnabled();
+  }
+
   wrapHandler<T>(listener: ListenerInfo, delivery: Delivery, run: () => Promise<T>): Promise<T> {
     if (!tracingEnabled()) return run();
     const parent = remoteParent(ROOT_CONTEXT);
