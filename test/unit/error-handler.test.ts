@@ -29,4 +29,9 @@ describe("eventBusErrorHandler: contract errors", () => {
     assert.deepEqual((answer(new EventBusError(ErrorCodes.PAYLOAD_TOO_LARGE, "x")) as { status: number }).status, 413);
     assert.equal(answer(new Error("not ours")), "next");
   });
+
+  test("no PubAck from JetStream in time is a 503 (retryable); no stream for the subject is a 500 (configuration)", () => {
+    assert.equal((answer(new EventBusError(ErrorCodes.PUBLISH_ACK, "x")) as { status: number }).status, 503);
+    assert.equal((answer(new EventBusError(ErrorCodes.NO_STREAM, "x")) as { status: number }).status, 500);
+  });
 });
