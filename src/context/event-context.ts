@@ -59,13 +59,13 @@ export function spanContextOf(traceparent: string | undefined, tracestate?: stri
  * The context a message (or request) carries: its correlation id (a new one when it has
  * none, so the chain that starts here has one) and its valid traceparent/tracestate.
  */
-export function contextFromHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): EventContext {
+export function contextFromHeaders(headers: Readonly<Record<string, string | string[] | undefined>>, fallbackCorrelationId?: () => string): EventContext {
   const correlation = headerValue(headers, ContextHeaders.correlationId);
   const traceparent = headerValue(headers, ContextHeaders.traceparent);
   const valid = traceIdOf(traceparent) ? traceparent : undefined;
   const tracestate = valid ? headerValue(headers, ContextHeaders.tracestate) : undefined;
   return {
-    correlationId: correlation !== undefined && CORRELATION_ID.test(correlation) ? correlation : randomUUID(),
+    correlationId: correlation !== undefined && CORRELATION_ID.test(correlation) ? correlation : (fallbackCorrelationId ?? randomUUID)(),
     ...(valid && { traceparent: valid }),
     ...(tracestate && { tracestate }),
   };
@@ -79,7 +79,7 @@ export function contextFromHeaders(headers: Readonly<Record<string, string | str
 export class MessageEventContext implements EventContext {
   #parsed: EventContext | undefined;
 
-  constructor(private readonly message: { readonly headers: Readonly<Record<string, string>> }) {}
+  constructor(private readonly message: { readonly headers: Readonly<Record<string, string>>; readonly source?: { readonly stream: string; readonly seq: number } }) {}
 
   get correlationId(): string {
     return this.#context().correlationId;
@@ -92,7 +92,10 @@ export class MessageEventContext implements EventContext {
   }
 
   #context(): EventContext {
-    return (this.#parsed ??= contextFromHeaders(this.message.headers));
+    // A stored message without a correlation id gets one derived from where it is stored, so its
+    // redeliveries (and their logs) share it; a core message gets a new one.
+    const { source } = this.message;
+    return (this.#parsed ??= contextFromHeaders(this.message.headers, source && (() => `${source.stream}:${source.seq}`)));
   }
 }
 

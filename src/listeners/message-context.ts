@@ -14,8 +14,9 @@ export interface MessageContext {
   /** "Class.method" of the handler. */
   readonly listener: string;
   /**
-   * The chain's correlation id: the message's X-Correlation-Id header, or a new id when it
-   * had none. Events the handler publishes carry it on (see currentEventContext()).
+   * The chain's correlation id: the message's X-Correlation-Id header; when it had none,
+   * "<stream>:<seq>" for a stored message (the same on every redelivery), else a new id.
+   * Events the handler publishes carry it on (see currentEventContext()).
    */
   readonly correlationId: string;
   /** The W3C traceparent the message carried, if any; events the handler publishes continue its trace. */

@@ -166,22 +166,27 @@ describe("jetstream: retries and dead letters", () => {
   test("a handler failing twice then succeeding is called 3 times (deliveryCount 1,2,3) with backoff gaps", { timeout: 30_000 }, async (t) => {
     const subject = eventSubject("retry");
     const retry = { maxDeliver: 5, initialDelayMs: 300, maxDelayMs: 5_000 };
-    const calls = new Collector<{ deliveryCount: number; at: number }>();
+    const calls = new Collector<{ deliveryCount: number; at: number; correlationId: string }>();
     const bus = await makeBus();
     await bus.listen([
       listenerFor(
         subject,
         undefined,
         (_data, ctx) => {
-          calls.push({ deliveryCount: ctx.deliveryCount, at: performance.now() });
+          calls.push({ deliveryCount: ctx.deliveryCount, at: performance.now(), correlationId: ctx.correlationId });
           if (ctx.deliveryCount < 3) throw new Error(`transient failure #${ctx.deliveryCount}`);
         },
         { retry },
       ),
     ]);
-    await bus.publish(subject, { order: 1 });
+    const receipt = await bus.publish(subject, { order: 1 }); // published outside any context: no X-Correlation-Id
 
     await calls.waitForCount(3, WAIT_MS, "three deliveries");
+    assert.deepEqual(
+      calls.items.map((call) => call.correlationId),
+      Array(3).fill(`${receipt.stream}:${receipt.seq}`),
+      "a stored message without a correlation id keeps one id, derived from where it is stored, across its redeliveries",
+    );
     await settled(subject);
     assert.deepEqual(calls.items.map((call) => call.deliveryCount), [1, 2, 3], "called exactly three times");
     const gaps = calls.items.slice(1).map((call, i) => call.at - calls.items[i]!.at);
