@@ -7,7 +7,6 @@ import {
   DeadLetterHeaders,
   ErrorCodes,
   EventBus,
-  EventBusError,
   Listen,
   RemoteError,
   type BusStatus,
@@ -18,6 +17,7 @@ import {
   type TransportFeatures,
 } from "../../src/index.js";
 import { Collector, uniqueName, waitFor } from "../helpers/unique.js";
+import { errorWithCode as isCode } from "../helpers/assertions.js";
 
 /** What the suite checks differently per transport, on top of what the transport itself declares. */
 export interface ConformanceFeatures extends TransportFeatures {
@@ -133,13 +133,6 @@ interface Seen {
   readonly ctx: MessageContext;
 }
 
-function isCode(code: string) {
-  return (err: unknown) => {
-    assert.ok(err instanceof EventBusError, `expected an EventBusError, got ${String(err)}`);
-    assert.equal(err.code, code, `expected ${code}, got ${err.code}: ${err.message}`);
-    return true;
-  };
-}
 
 /**
  * The behaviour every transport must show through the EventBus API. Run it

@@ -13,7 +13,6 @@ import {
   DeadLetterHeaders,
   ErrorCodes,
   EventBus,
-  EventBusError,
   Listen,
   NonRetryableError,
   type ConnectOptions,
@@ -23,6 +22,7 @@ import {
 import { startNatsServer, type NatsServer } from "../helpers/nats-server.js";
 import { Collector, uniqueName, waitFor } from "../helpers/unique.js";
 import { removeDir, silentLogger, tempCwd } from "./support.js";
+import { errorWithCode as isCode } from "../helpers/assertions.js";
 
 const STREAM = "INTEGRATION";
 const PREFIX = "integ";
@@ -153,14 +153,6 @@ async function lastDeadLetter(subject: string): Promise<StoredMsg> {
   return stored;
 }
 
-function isCode(code: string, ...mentions: string[]) {
-  return (err: unknown) => {
-    assert.ok(err instanceof EventBusError, `expected an EventBusError, got ${String(err)}`);
-    assert.equal(err.code, code, `expected ${code}, got ${err.code}: ${err.message}`);
-    for (const mention of mentions) assert.ok(err.message.includes(mention), `"${err.message}" should mention ${mention}`);
-    return true;
-  };
-}
 
 describe("jetstream: retries and dead letters", () => {
   test("a handler failing twice then succeeding is called 3 times (deliveryCount 1,2,3) with backoff gaps", { timeout: 30_000 }, async (t) => {

@@ -6,25 +6,18 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { z } from "zod";
-import { ErrorCodes, EventBusError, JsonCodec, defineEvent, type Codec } from "../../src/index.js";
+import { ErrorCodes, JsonCodec, defineEvent, type Codec } from "../../src/index.js";
 import { MSGPACK_CONTENT_TYPE, MessagePackCodec } from "../../src/codec/msgpack/index.js";
 import { convertKeys, toCamelKey, toSnakeKey } from "../../src/codec/key-case.js";
 import { contentTypeOf, mediaType } from "../../src/codec/content-type.js";
 import { parseDatePaths, reviveDates } from "../../src/contracts/date-paths.js";
 import { Wire } from "../../src/contracts/wire.js";
 import { uniqueName } from "../helpers/unique.js";
+import { errorWithCode as hasCode } from "../helpers/assertions.js";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const snake = new JsonCodec({ keys: "snake_case" });
 
-function hasCode(code: string, mentions?: RegExp) {
-  return (err: unknown) => {
-    assert.ok(err instanceof EventBusError, `expected EventBusError, got ${String(err)}`);
-    assert.equal(err.code, code);
-    if (mentions) assert.match(err.message, mentions);
-    return true;
-  };
-}
 
 describe("key case: camelCase in TypeScript, snake_case on the wire", () => {
   test("identifier keys convert both ways and round-trip exactly", () => {

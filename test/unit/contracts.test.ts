@@ -14,7 +14,6 @@ import { z } from "zod";
 import {
   ErrorCodes,
   EventBus,
-  EventBusError,
   JsonCodec,
   Listen,
   MemoryBroker,
@@ -28,19 +27,12 @@ import {
 } from "../../src/index.js";
 import { formatPath } from "../../src/contracts/validate.js";
 import { Collector, uniqueName } from "../helpers/unique.js";
+import { errorWithCode as hasCode } from "../helpers/assertions.js";
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const WAIT_MS = 5_000;
 const base = uniqueName("unit-contract");
 
-function hasCode(code: string, mentions?: RegExp) {
-  return (err: unknown) => {
-    assert.ok(err instanceof EventBusError, `expected EventBusError, got ${String(err)}`);
-    assert.equal(err.code, code);
-    if (mentions) assert.match(err.message, mentions);
-    return true;
-  };
-}
 
 const OrderSchema = z.object({
   id: z.string(),

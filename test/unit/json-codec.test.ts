@@ -1,18 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ErrorCodes, EventBusError, JsonCodec } from "../../src/index.js";
+import { errorWithCode as hasCode } from "../helpers/assertions.js";
 
 const codec = new JsonCodec();
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
-function hasCode(code: string, mentions?: RegExp) {
-  return (err: unknown) => {
-    assert.ok(err instanceof EventBusError, `expected EventBusError, got ${String(err)}`);
-    assert.equal(err.code, code);
-    if (mentions) assert.match(err.message, mentions);
-    return true;
-  };
-}
 
 describe("JsonCodec", () => {
   test("round-trips plain JSON values without an envelope", () => {

@@ -5,22 +5,12 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { injectable } from "tsyringe";
-import { ErrorCodes, EventBus, EventBusError, Listen, listenerRegistry, type ListenOptions, type Logger } from "../../src/index.js";
+import { ErrorCodes, EventBus, Listen, listenerRegistry, type ListenOptions, type Logger } from "../../src/index.js";
 import { uniqueName } from "../helpers/unique.js";
+import { errorWithCode as rejects } from "../helpers/assertions.js";
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-function rejects(code: string, ...mentions: Array<string | RegExp>) {
-  return (err: unknown) => {
-    assert.ok(err instanceof EventBusError, `expected EventBusError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    for (const mention of mentions) {
-      if (typeof mention === "string") assert.ok(err.message.includes(mention), `"${err.message}" should mention ${mention}`);
-      else assert.match(err.message, mention);
-    }
-    return true;
-  };
-}
 
 describe("@Listen validates at decoration time", () => {
   for (const subject of ["", "orders..created", "orders created", "orders.>.eu", "orders.created.", " orders", "orders.cre*"]) {
