@@ -56,7 +56,7 @@ export interface ConnectOptions extends EventBusOptionsInput {
 export interface BusHealth {
   readonly status: BusStatus;
   readonly transport: string | null;
-  /** Connected, not draining, and every subscription of this bus still active. */
+  /** Connected, not draining, and every subscription of this bus active and delivering (none stalled or waiting for its stream). */
   readonly ready: boolean;
   readonly draining: boolean;
   /** Times the connection was re-established since connect(). */
@@ -155,7 +155,7 @@ export class EventBus {
     return {
       status,
       transport: this.#connected?.transport.name ?? null,
-      ready: status === "connected" && !this.#stopping && listeners.every((listener) => listener.active),
+      ready: status === "connected" && !this.#stopping && listeners.every((listener) => listener.active && !listener.stalled && !listener.waiting),
       draining: this.#stopping,
       reconnects: this.#reconnects,
       listeners,
@@ -343,7 +343,7 @@ export class EventBus {
     const loaded = await loadOptions(code, { configFile, cwd, env });
     const { options } = loaded;
     const logger = givenLogger ?? createLogger(options.logLevel);
-    const transport = transportInstance ?? createTransport(options);
+    const transport = transportInstance ?? createTransport(options, logger);
     const { observers, metrics } = createBusObservers(options, logger, { metricsRegistry, subjectLabel, observers: extraObservers });
     transport.onStatus((status) => {
       const previous = this.#tracker.status;

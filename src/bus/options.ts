@@ -50,6 +50,12 @@ export interface StreamOptions {
   replicas?: number;
   /** Messages with the same msgId within this window are stored once. Default 2 minutes. */
   duplicateWindowMs?: number;
+  /**
+   * Provisioning never weakens an existing stream on its own: fewer replicas, a shorter
+   * max age, smaller limits, a shorter duplicate window or fewer subjects are kept as they
+   * are (and reported) unless this is true. Fields left out are never changed.
+   */
+  allowWeakening?: boolean;
 }
 
 /**
@@ -115,6 +121,14 @@ export interface EventBusOptions {
   streams: StreamOptions[];
   /** JetStream: the stream that keeps dead letters (captures `<deadLetterPrefix>.>`, limits retention). */
   deadLetterStream: string;
+  /** JetStream: replicas of the dead-letter stream. Default: the largest `replicas` among `streams` (1 without any). */
+  deadLetterReplicas?: number;
+  /** JetStream: how long dead letters are kept (0: until removed). Default 0. */
+  deadLetterMaxAgeMs?: number;
+  /** JetStream: most bytes the dead-letter stream keeps (the oldest go first). Default: no limit. */
+  deadLetterMaxBytes?: number;
+  /** JetStream: a listener whose consumer holds pending messages yet delivered none for this long is reported stalled (health, /readyz) and pulled afresh. */
+  consumerStallMs: number;
   /** JetStream: defaults for every listener; @Listen options override them. */
   retry: RetryPolicy;
   /** JetStream: how long the server waits for an ack before redelivering; long handlers send "working" at half of it. */
@@ -166,6 +180,7 @@ export const defaultOptions: EventBusOptions = {
   logLevel: "info",
   streams: [],
   deadLetterStream: "DEAD_LETTERS",
+  consumerStallMs: 30_000,
   retry: { maxDeliver: 5, initialDelayMs: 1_000, maxDelayMs: 60_000 },
   ackWaitMs: 30_000,
   publishTimeoutMs: 5_000,

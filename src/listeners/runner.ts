@@ -45,6 +45,10 @@ export interface ListenerHealth {
   /** false once the server ended the subscription (the process must be restarted). */
   readonly active: boolean;
   readonly error?: string;
+  /** JetStream: its consumer holds pending messages but delivered none for longer than `consumerStallMs` (it is being pulled afresh). */
+  readonly stalled?: boolean;
+  /** JetStream: why it has no consumer to read from right now (its stream has no leader, a timeout); it starts once the stream is back. */
+  readonly waiting?: string;
 }
 
 /** What @Listen recorded, as the transport needs it. */
@@ -82,13 +86,18 @@ export class ListenerRunner {
 
   /** Each subscription and whether it still receives messages. */
   health(): ListenerHealth[] {
-    return this.#active.map(({ spec, ended }) => ({
-      listener: spec.id,
-      subject: spec.subject,
-      queueGroup: spec.queueGroup,
-      active: ended === undefined,
-      ...(ended && { error: describeError(ended) }),
-    }));
+    return this.#active.map(({ spec, ended, subscription }) => {
+      const liveness = subscription.liveness?.();
+      return {
+        listener: spec.id,
+        subject: spec.subject,
+        queueGroup: spec.queueGroup,
+        active: ended === undefined,
+        ...(ended && { error: describeError(ended) }),
+        ...(liveness && { stalled: liveness.stalled }),
+        ...(liveness?.waiting && { waiting: liveness.waiting }),
+      };
+    });
   }
 
   /** Builds every listener class first (so a missing dependency fails before anything subscribes), then subscribes. */
@@ -110,6 +119,9 @@ export class ListenerRunner {
       );
       const active: ActiveListener = { spec, info, subscription, limit };
       this.#active.push(active);
+      subscription.onConsumerEvent?.((event) =>
+        this.deps.observers.lifecycle({ type: event.type === "stalled" ? "consumer-stalled" : "consumer-recovered", listener: info, event }),
+      );
       void subscription.closed.then((error) => {
         if (!error) return;
         active.ended = error;

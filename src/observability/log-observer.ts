@@ -29,6 +29,13 @@ export class LogObserver implements BusObserver {
           { subject: event.listener.subject, listener: event.listener.id, code: ErrorCodes.SUBSCRIBE, error: describeError(event.error) },
           "subscription ended by the server; this listener receives nothing until restarted",
         );
+      case "consumer-stalled":
+      case "consumer-recovered": {
+        const { stream, consumer, reason, detail, downMs } = event.event;
+        const fields = { listener: event.listener.id, subject: event.listener.subject, stream, consumer, reason, detail };
+        if (event.type === "consumer-stalled") return logger.warn(fields, "consumer stalled; recovering");
+        return logger.info({ ...fields, downMs }, "consumer recovered");
+      }
       case "draining":
         return logger.info({ transport: event.transport }, "draining");
       case "drained":

@@ -50,6 +50,10 @@ export class MetricsObserver implements BusObserver {
       if (event.status === "connected" && event.previous === "reconnecting") this.metrics.reconnects.inc();
     }
     if (event.type === "subscribed") this.#seriesOf(event.listener); // the series exist (at 0) from the start
+    if (event.type === "consumer-recovered") {
+      const { stream, consumer, reason } = event.event;
+      this.metrics.consumerRecoveries.inc({ stream, consumer, reason });
+    }
   }
 
   published(subject: string, error: unknown): void {

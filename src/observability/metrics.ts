@@ -24,6 +24,7 @@ export interface BusMetrics {
   readonly consumerPending: Gauge<"stream" | "consumer">;
   readonly consumerAckPending: Gauge<"stream" | "consumer">;
   readonly consumerRedelivered: Gauge<"stream" | "consumer">;
+  readonly consumerRecoveries: Counter<"stream" | "consumer" | "reason">;
   /**
    * Called before each scrape. Per-message counts (handled, in flight) are kept in plain
    * numbers by the observers and pushed into prom-client here: prom-client hashes the label
@@ -47,6 +48,7 @@ export const MetricNames = {
   consumerPending: "nats_events_consumer_pending_messages",
   consumerAckPending: "nats_events_consumer_ack_pending_messages",
   consumerRedelivered: "nats_events_consumer_redelivered_messages",
+  consumerRecoveries: "nats_events_consumer_recoveries_total",
 } as const;
 
 const byRegistry = new WeakMap<Registry, BusMetrics>();
@@ -96,5 +98,6 @@ function createMetrics(registry: Registry): BusMetrics {
     consumerPending: gauge(MetricNames.consumerPending, "JetStream: messages in the stream not yet delivered to the consumer (sampled).", ["stream", "consumer"]),
     consumerAckPending: gauge(MetricNames.consumerAckPending, "JetStream: messages delivered to the consumer and not yet acknowledged (sampled).", ["stream", "consumer"]),
     consumerRedelivered: gauge(MetricNames.consumerRedelivered, "JetStream: messages of the consumer delivered more than once and not yet acknowledged (sampled).", ["stream", "consumer"]),
+    consumerRecoveries: counter(MetricNames.consumerRecoveries, "JetStream: times a listener's consumer stalled (lost pull after a leader change, consumer deleted, no leader) and delivered again, by reason.", ["stream", "consumer", "reason"]),
   };
 }

@@ -1,5 +1,5 @@
 import type { FailureReason } from "../listeners/dead-letter.js";
-import type { BusStatus, Delivery } from "../transport/transport.js";
+import type { BusStatus, ConsumerEvent, Delivery } from "../transport/transport.js";
 
 /**
  * The observability seam. The EventBus and the ListenerRunner tell observers what
@@ -48,6 +48,8 @@ export type LifecycleEvent =
   | { readonly type: "status"; readonly transport: string; readonly status: BusStatus; readonly previous: BusStatus; readonly reconnects: number }
   | { readonly type: "subscribed"; readonly listener: ListenerInfo }
   | { readonly type: "subscription-ended"; readonly listener: ListenerInfo; readonly error: Error }
+  /** JetStream: a listener's consumer stopped delivering ("stalled") or delivers again ("recovered", counted). */
+  | { readonly type: "consumer-stalled" | "consumer-recovered"; readonly listener: ListenerInfo; readonly event: ConsumerEvent }
   | { readonly type: "draining"; readonly transport: string }
   | { readonly type: "drained"; readonly transport: string }
   | { readonly type: "closed"; readonly transport: string };

@@ -6,17 +6,19 @@ import { NatsCoreTransport } from "./nats-core.js";
 import { StanDualPublishTransport } from "./stan/dual-publish.js";
 import { StanTransport } from "./stan/stan-transport.js";
 import type { Transport } from "./transport.js";
+import type { Logger } from "../logger.js";
 
-const factories: Record<string, (options: EventBusOptions) => Transport> = {
+const factories: Record<string, (options: EventBusOptions, logger?: Logger) => Transport> = {
   memory: () => new MemoryTransport(),
   nats: (options) => new NatsCoreTransport(options),
-  jetstream: (options) => new JetStreamTransport(options),
+  jetstream: (options, logger) => new JetStreamTransport(options, logger),
   // Legacy NATS Streaming: node-nats-streaming is loaded only when it connects.
   stan: (options) => new StanTransport(options),
   "stan+jetstream": (options) => new StanDualPublishTransport(options),
 };
 
-export function createTransport(options: EventBusOptions): Transport {
+/** `logger`: where a transport logs what happens in the background (JetStream: streams it waits for). */
+export function createTransport(options: EventBusOptions, logger?: Logger): Transport {
   const factory = factories[options.transport];
   if (!factory) {
     throw new EventBusError(
@@ -24,5 +26,5 @@ export function createTransport(options: EventBusOptions): Transport {
       `unknown transport "${options.transport}" (option "transport" / NATS_TRANSPORT); available: ${Object.keys(factories).join(", ")}`,
     );
   }
-  return factory(options);
+  return factory(options, logger);
 }

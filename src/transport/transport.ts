@@ -75,9 +75,14 @@ export interface SubscriptionSpec {
 /** What a durable transport must create or change before these listeners can run. */
 export interface ProvisionChange {
   readonly kind: "stream" | "consumer";
-  readonly action: "create" | "update" | "unchanged";
+  /** "unavailable": the server could not be asked now (no leader, timeout); `detail` says why, and listeners wait for it. */
+  readonly action: "create" | "update" | "unchanged" | "unavailable";
   readonly name: string;
   readonly detail: string;
+  /** Changes made that weaken an existing stream (fewer replicas, shorter retention...), allowed by its `allowWeakening`. */
+  readonly weakens?: readonly string[];
+  /** Weakening changes the configuration asks for and provisioning did not make (no `allowWeakening`). */
+  readonly refused?: readonly string[];
 }
 
 /** Reports each step of a provisioning run (for progress output). */
@@ -141,7 +146,34 @@ export interface Subscription {
    * an Error when the server ended it (e.g. a permission violation).
    */
   readonly closed: Promise<Error | undefined>;
+  /** Durable transports: is the consumer delivering? (health checks read it) */
+  liveness?(): SubscriptionLiveness;
+  /** Durable transports: told when the subscription stalls and when it recovered by itself. */
+  onConsumerEvent?(listener: (event: ConsumerEvent) => void): void;
 }
+
+export interface SubscriptionLiveness {
+  /** The consumer holds messages for this listener, yet none arrived for longer than the stall threshold. */
+  readonly stalled: boolean;
+  /** Why there is no consumer to read from right now (its stream unavailable: no leader, timeout), if so. */
+  readonly waiting: string | undefined;
+  /** Milliseconds since a message last arrived (or since the start). */
+  readonly idleMs: number;
+}
+
+/**
+ * "stalled": a pull stopped delivering (missed heartbeats after a leader change, the consumer
+ * deleted, no leader, or pending messages and nothing delivered for the stall threshold);
+ * "recovered": a new pull is running again, `downMs` after the stall began.
+ */
+export type ConsumerEvent = {
+  readonly type: "stalled" | "recovered";
+  readonly stream: string;
+  readonly consumer: string;
+  readonly reason: "heartbeats-missed" | "consumer-deleted" | "no-leader" | "timeout" | "no-progress" | "pull-failed";
+  readonly detail: string;
+  readonly downMs?: number;
+};
 
 export interface RequestOptions {
   readonly timeoutMs: number;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { termTakesReason } from "../../src/transport/jetstream/consumer-pump.js";
+import { termTakesReason } from "../../src/transport/jetstream/jetstream-delivery.js";
 
 // nats-server before 2.11 ignores "+TERM <reason>" entirely (checked against 2.9.10: the
 // message stays pending and is redelivered after ackWait), so those servers get a bare "+TERM".

@@ -1,29 +1,64 @@
-import { ErrorCodes, EventBusError } from "../../errors.js";
-import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
-import type { Delivery, MessageHeaders, Settlement, Subscription } from "../transport.js";
-import { fromNatsHeaders, headerOf } from "../nats-core.js";
+import type { ConsumerMessages, JsMsg } from "@nats-io/jetstream";
+import { errors as natsErrors } from "@nats-io/transport-node";
+import { backoffDelayMs } from "../../backoff.js";
+import { describeError } from "../../errors.js";
+import type { ConsumerEvent, Delivery, Subscription, SubscriptionLiveness } from "../transport.js";
+import type { ConsumerHandle } from "./consumer-handle.js";
+import { JetStreamDelivery } from "./jetstream-delivery.js";
+import { jetStreamCause } from "./unavailable.js";
+
+export interface PumpSettings {
+  /** Most messages handed over and not yet settled at once; the pump never pulls more. */
+  readonly concurrency: number;
+  readonly ackWaitMs: number;
+  /** How long one pull waits on the server before it expires; a drain waits at most this long for the last pull. */
+  readonly pullExpiresMs: number;
+  /** The server sends a heartbeat this often while a pull waits; two missed end the pull (it was lost, e.g. to a leader change). */
+  readonly heartbeatMs: number;
+  /** Pending messages and nothing delivered for this long (with room to take more): the consumer is reported stalled and pulled afresh. */
+  readonly stallThresholdMs: number;
+}
+
+export const DEFAULT_PULL_EXPIRES_MS = 3_000;
+export const DEFAULT_PULL_HEARTBEAT_MS = 1_000;
+const RETRY = { initialDelayMs: 250, maxDelayMs: 2_000 };
+
+type StallReason = ConsumerEvent["reason"];
 
 /**
- * Pulls from one durable consumer and hands messages over with at most
- * `concurrency` unsettled at once (consume() callbacks cannot await, so we use its
- * iterator and stop taking messages while the limit is reached). While a handler
- * runs longer than half of ackWait it sends "working" so the server does not
- * redeliver it mid-way. drain() stops pulling, gives buffered messages back at once
- * (nak) so other members get them, and waits for the handlers in flight.
+ * Pulls from one durable consumer in bounded batches (`fetch`: at most the free
+ * concurrency, a short expiry, idle heartbeats) and hands each message over at once,
+ * so nothing waits in a client buffer and every message the server sent is accounted
+ * for: it either runs, or (while draining) goes back with nak at once.
+ *
+ * Liveness: a pull that loses its heartbeats (the consumer's leader moved), fails (no
+ * leader, consumer deleted) or delivers nothing while the consumer holds pending
+ * messages is replaced by a new pull, on a consumer looked up (or re-created) again.
+ * Each stall and each recovery is reported once through onConsumerEvent().
+ *
+ * drain() stops pulling, lets the last pull end on the server (batch filled or expired,
+ * at most `pullExpiresMs`), gives back what it still brings, and waits for the handlers
+ * in flight, whose acks the transport then flushes. While a handler runs longer than half
+ * of ackWait it sends "working" so the server does not redeliver it mid-way.
  */
 export class ConsumerPump implements Subscription {
   readonly closed: Promise<Error | undefined>;
   readonly #inFlight = new Map<JsMsg, number>();
-  #messages: ConsumerMessages | undefined;
+  readonly #listeners: Array<(event: ConsumerEvent) => void> = [];
+  #pull: ConsumerMessages | undefined;
+  #pullAbandoned = false;
   #stopping = false;
-  #capacity: (() => void) | undefined;
+  #wake: (() => void) | undefined;
   #idle: (() => void) | undefined;
-  #heartbeat: NodeJS.Timeout | undefined;
+  #lastProgress = Date.now();
+  #stall: { reason: StallReason; since: number } | undefined;
+  #waiting: string | undefined;
+  #checking = false;
+  readonly #timers: NodeJS.Timeout[] = [];
 
   constructor(
-    private readonly consumer: Consumer,
-    private readonly concurrency: number,
-    private readonly ackWaitMs: number,
+    private readonly handle: ConsumerHandle,
+    private readonly settings: PumpSettings,
     private readonly deliver: (delivery: Delivery) => Promise<void>,
     /** The connected server's version: decides whether term() may carry a reason. */
     private readonly serverVersion: () => string | undefined = () => undefined,
@@ -33,104 +68,170 @@ export class ConsumerPump implements Subscription {
 
   async drain(): Promise<void> {
     this.#stopping = true;
-    await this.#messages?.close();
+    this.#wakeUp();
     await this.closed;
   }
 
+  liveness(): SubscriptionLiveness {
+    return { stalled: this.#stall !== undefined, waiting: this.#waiting, idleMs: Date.now() - this.#lastProgress };
+  }
+
+  onConsumerEvent(listener: (event: ConsumerEvent) => void): void {
+    this.#listeners.push(listener);
+  }
+
   async #run(): Promise<Error | undefined> {
-    this.#heartbeat = setInterval(() => this.#sendWorking(), Math.max(250, this.ackWaitMs / 4));
-    this.#heartbeat.unref();
+    const { ackWaitMs, stallThresholdMs } = this.settings;
+    this.#every(Math.max(250, ackWaitMs / 4), () => this.#sendWorking());
+    this.#every(Math.min(5_000, Math.max(250, stallThresholdMs / 4)), () => void this.#checkProgress());
+    let failures = 0;
     try {
-      this.#messages = await this.consumer.consume({ max_messages: this.concurrency });
-      for await (const msg of this.#messages) {
-        if (this.#stopping) {
-          msg.nak(); // buffered but not started: back to the stream for the other members
-          continue;
+      while (!this.#stopping) {
+        await this.#roomForOne();
+        if (this.#stopping) break;
+        try {
+          await this.#pullOnce();
+          failures = 0;
+        } catch (err) {
+          if (err instanceof natsErrors.ClosedConnectionError) return undefined; // the bus closed its connection
+          if (err instanceof natsErrors.PermissionViolationError) return err;
+          this.#failed(err);
+          await this.#pause(backoffDelayMs(++failures, RETRY));
         }
-        this.#inFlight.set(msg, Date.now());
-        void this.deliver(new JetStreamDelivery(msg, this.serverVersion)).finally(() => this.#settled(msg));
-        if (this.#inFlight.size >= this.concurrency) await new Promise<void>((resolve) => (this.#capacity = resolve));
       }
       return undefined;
-    } catch (err) {
-      return err instanceof Error ? err : new Error(String(err));
     } finally {
+      for (const timer of this.#timers) clearInterval(timer);
       if (this.#inFlight.size > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
-      clearInterval(this.#heartbeat);
     }
   }
 
+  /** One bounded pull: as many messages as there is room for, until the batch is full or the pull expires. */
+  async #pullOnce(): Promise<void> {
+    const { consumer, recreated } = await this.handle.get();
+    this.#waiting = undefined;
+    if (recreated) this.#stalled("consumer-deleted", "the consumer was missing; re-created it from the provisioned configuration");
+    const pull = await consumer.fetch({
+      max_messages: this.settings.concurrency - this.#inFlight.size,
+      expires: this.settings.pullExpiresMs,
+      idle_heartbeat: this.settings.heartbeatMs,
+    });
+    this.#pull = pull;
+    this.#pullAbandoned = false;
+    try {
+      for await (const msg of pull) this.#arrived(msg);
+    } finally {
+      this.#pull = undefined;
+    }
+    // The server answered the pull to its end (filled or expired): the consumer is alive.
+    if (!this.#pullAbandoned) this.#recovered();
+  }
+
+  #arrived(msg: JsMsg): void {
+    this.#lastProgress = Date.now();
+    this.#recovered();
+    if (this.#stopping) {
+      msg.nak(); // arrived while draining, not started: back to the stream for the other members at once
+      return;
+    }
+    this.#inFlight.set(msg, Date.now());
+    void this.deliver(new JetStreamDelivery(msg, this.serverVersion)).finally(() => this.#settled(msg));
+  }
+
   #settled(msg: JsMsg): void {
+    if (this.#inFlight.size >= this.settings.concurrency) this.#lastProgress = Date.now(); // room again: idle time counts from now
     this.#inFlight.delete(msg);
-    const wake = this.#capacity;
-    this.#capacity = undefined;
-    wake?.();
+    this.#wakeUp();
     if (this.#inFlight.size === 0) this.#idle?.();
   }
 
+  #roomForOne(): Promise<void> {
+    if (this.#inFlight.size < this.settings.concurrency) return Promise.resolve();
+    return new Promise<void>((resolve) => (this.#wake = resolve));
+  }
+
+  #pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  #wakeUp(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  /** A pull or a lookup failed: say why once, and make the next attempt look the consumer up again where it may have moved or vanished. */
+  #failed(err: unknown): void {
+    const message = describeError(err);
+    const status = (err as { code?: unknown }).code;
+    if (/heartbeats missed/i.test(message)) return this.#stalled("heartbeats-missed", "the pull stopped hearing from the server (its consumer leader changed or was lost)");
+    this.handle.forget();
+    if (/consumer deleted/i.test(message)) return this.#stalled("consumer-deleted", message);
+    const cause = jetStreamCause(err);
+    if (cause.kind === "no-leader" || cause.kind === "timeout") {
+      this.#waiting = `stream "${this.handle.stream}" / consumer "${this.handle.name}": ${cause.text}`;
+      return this.#stalled(cause.kind, cause.text);
+    }
+    this.#stalled("pull-failed", status === undefined ? message : `${status} ${message}`);
+  }
+
+  /** Pending messages, room to take them, and nothing arrived for the stall threshold: pull afresh. */
+  async #checkProgress(): Promise<void> {
+    if (this.#stopping || this.#checking || this.#stall) return;
+    if (this.#inFlight.size >= this.settings.concurrency) return;
+    const idleMs = Date.now() - this.#lastProgress;
+    if (idleMs < this.settings.stallThresholdMs) return;
+    this.#checking = true;
+    try {
+      const pending = await this.handle.pending();
+      if (pending === 0 || this.#stopping || Date.now() - this.#lastProgress < this.settings.stallThresholdMs) return;
+      this.#stalled("no-progress", `${pending} messages pending, none delivered for ${Math.round(idleMs / 1000)} s`);
+      this.handle.forget();
+      this.#pullAbandoned = true;
+      await this.#pull?.close();
+    } catch {
+      // Cannot ask the server now: the pull's own heartbeats decide.
+    } finally {
+      this.#checking = false;
+    }
+  }
+
+  #stalled(reason: StallReason, detail: string): void {
+    if (this.#stall) return;
+    this.#stall = { reason, since: Date.now() };
+    this.#emit({ type: "stalled", stream: this.handle.stream, consumer: this.handle.name, reason, detail });
+  }
+
+  #recovered(): void {
+    const stall = this.#stall;
+    if (!stall) return;
+    this.#stall = undefined;
+    this.#waiting = undefined;
+    this.#emit({ type: "recovered", stream: this.handle.stream, consumer: this.handle.name, reason: stall.reason, detail: "pulling again", downMs: Date.now() - stall.since });
+  }
+
+  #emit(event: ConsumerEvent): void {
+    for (const listener of this.#listeners) listener(event);
+  }
+
+  #every(ms: number, run: () => void): void {
+    const timer = setInterval(run, ms);
+    timer.unref();
+    this.#timers.push(timer);
+  }
+
   #sendWorking(): void {
-    const due = Date.now() - this.ackWaitMs / 2;
+    const due = Date.now() - this.settings.ackWaitMs / 2;
     for (const [msg, since] of this.#inFlight) {
       if (since > due) continue;
       msg.working();
       this.#inFlight.set(msg, Date.now());
     }
-  }
-}
-
-/**
- * "+TERM <reason>" is understood from nats-server 2.11 on; older servers ignore the
- * whole ack, so the message would stay pending and come back after ackWait.
- */
-export function termTakesReason(version: string | undefined): boolean {
-  const [major = 0, minor = 0] = (version ?? "").split(".").map((part) => Number.parseInt(part, 10) || 0);
-  return major > 2 || (major === 2 && minor >= 11);
-}
-
-class JetStreamDelivery implements Delivery, Settlement {
-  readonly reply = undefined;
-  #headers: MessageHeaders | undefined;
-
-  constructor(
-    private readonly msg: JsMsg,
-    private readonly serverVersion: () => string | undefined,
-  ) {}
-
-  get subject(): string {
-    return this.msg.subject;
-  }
-  get data(): Uint8Array {
-    return this.msg.data;
-  }
-  get headers(): MessageHeaders {
-    return (this.#headers ??= fromNatsHeaders(this.msg.headers));
-  }
-  header(name: string): string | undefined {
-    return headerOf(this.msg.headers, name);
-  }
-  get deliveryCount(): number {
-    return this.msg.info.deliveryCount;
-  }
-  get source(): { stream: string; seq: number } {
-    return { stream: this.msg.info.stream, seq: this.msg.seq };
-  }
-  get settlement(): Settlement {
-    return this;
-  }
-
-  respond(): void {
-    throw new EventBusError(ErrorCodes.INVALID_LISTENER, `cannot answer the JetStream message on "${this.msg.subject}": it has no reply subject (request-reply listeners need durable: false)`);
-  }
-
-  /** Fire-and-forget: a lost ack means a redelivery, which at-least-once allows. */
-  async ack(): Promise<void> {
-    this.msg.ack();
-  }
-  nak(delayMs: number): void {
-    this.msg.nak(delayMs);
-  }
-  term(reason: string): void {
-    if (termTakesReason(this.serverVersion())) this.msg.term(reason);
-    else this.msg.term();
   }
 }

@@ -20,9 +20,12 @@ import type {
   Transport,
   TransportFeatures,
 } from "../transport.js";
-import { ConsumerPump } from "./consumer-pump.js";
+import { createLogger, type Logger } from "../../logger.js";
+import { BackgroundStreams } from "./background-streams.js";
+import { ConsumerHandle } from "./consumer-handle.js";
+import { ConsumerPump, DEFAULT_PULL_EXPIRES_MS, DEFAULT_PULL_HEARTBEAT_MS } from "./consumer-pump.js";
 import { inspectConsumers, inspectStreams } from "./inspect.js";
-import { consumerTarget, desiredStreams, noStreamError, provision, streamCovering } from "./provisioning.js";
+import { consumerTarget, desiredStreams, noStreamError, provision, streamCovering, type ConsumerTarget } from "./provisioning.js";
 
 /**
  * JetStream: publish resolves after the server stored the message (PubAck);
@@ -38,9 +41,19 @@ export class JetStreamTransport implements Transport {
   #js: JetStreamClient | undefined;
   #jsm: JetStreamManager | undefined;
 
-  constructor(private readonly options: EventBusOptions) {
+  readonly #background: BackgroundStreams;
+
+  constructor(
+    private readonly options: EventBusOptions,
+    logger: Logger = createLogger(options.logLevel),
+  ) {
     this.#core = new NatsCoreTransport(options);
     this.#streams = desiredStreams(options);
+    this.#background = new BackgroundStreams(logger, async (name) => {
+      const stream = this.#streams.find((candidate) => candidate.name === name)!;
+      const [change] = await provision(this.manager, [stream], [], { dryRun: false, streamsOnly: true });
+      return change?.action === "unavailable" ? change.detail : undefined;
+    });
   }
 
   get status(): BusStatus {
@@ -51,17 +64,28 @@ export class JetStreamTransport implements Transport {
     return this.#core.onStatus(listener);
   }
 
-  /** Connects, then creates configured streams that do not exist yet (never changes existing ones: that is provisioning's job). */
+  /**
+   * Connects, then creates configured streams that do not exist yet (never changes existing
+   * ones: that is provisioning's job). A stream the cluster cannot answer for now (no
+   * leader, timeout) does not fail the connect: it is logged and created or checked in the
+   * background, while publishing to the other streams works.
+   */
   async connect(): Promise<void> {
     await this.#core.connect();
     try {
       this.#jsm = await jetstreamManager(this.#core.connection);
       this.#js = jetstream(this.#core.connection, { timeout: this.options.publishTimeoutMs });
-      if (this.options.createStreamsOnConnect) await provision(this.#jsm, this.#streams, [], { dryRun: false, streamsOnly: true });
     } catch (err) {
       await this.#core.close();
-      if (err instanceof EventBusError) throw err;
-      throw new EventBusError(ErrorCodes.CONNECT, `connected to NATS, but JetStream is not available: ${describeError(err)} (start nats-server with -js)`, { cause: err });
+      throw new EventBusError(ErrorCodes.CONNECT, `connected to NATS, but JetStream is not available: ${describeError(err)} (start nats-server with -js; on a cluster, wait for a JetStream meta leader)`, { cause: err });
+    }
+    if (!this.options.createStreamsOnConnect) return;
+    try {
+      const changes = await provision(this.#jsm, this.#streams, [], { dryRun: false, streamsOnly: true });
+      for (const change of changes.filter((c) => c.action === "unavailable")) this.#background.retry(change.name, change.detail);
+    } catch (err) {
+      await this.#core.close();
+      throw err;
     }
   }
 
@@ -90,20 +114,31 @@ export class JetStreamTransport implements Transport {
     return this.#core.request(subject, data, options);
   }
 
+  /**
+   * A durable listener gets a pump at once; the pump finds its consumer (creating it from the
+   * configuration when it is missing) and keeps pulling through leader changes and outages.
+   */
   async subscribe(spec: SubscriptionSpec, deliver: (delivery: Delivery) => Promise<void>): Promise<Subscription> {
     if (!spec.durable) return this.#core.subscribe(spec, deliver);
     const target = consumerTarget(spec, this.#streams, this.options);
-    try {
-      const consumer = await this.#client().consumers.get(target.stream, target.name);
-      const connection = this.#core.connection;
-      return new ConsumerPump(consumer, spec.concurrency, spec.ackWaitMs ?? this.options.ackWaitMs, deliver, () => connection.info?.version);
-    } catch (err) {
-      throw new EventBusError(
-        ErrorCodes.SUBSCRIBE,
-        `cannot read consumer "${target.name}" of stream "${target.stream}" for ${spec.listenerId}: ${describeError(err)} (was it provisioned? run nats-events provision)`,
-        { cause: err },
-      );
-    }
+    const handle = new ConsumerHandle(this.#client(), this.manager, target, () => this.#provisionConsumer(target));
+    const connection = this.#core.connection;
+    const settings = {
+      concurrency: spec.concurrency,
+      ackWaitMs: spec.ackWaitMs ?? this.options.ackWaitMs,
+      pullExpiresMs: DEFAULT_PULL_EXPIRES_MS,
+      heartbeatMs: DEFAULT_PULL_HEARTBEAT_MS,
+      stallThresholdMs: this.options.consumerStallMs,
+    };
+    return new ConsumerPump(handle, settings, deliver, () => connection.info?.version);
+  }
+
+  /** (Re-)creates one consumer and its stream from the configuration; throws while the stream is unavailable. */
+  async #provisionConsumer(target: ConsumerTarget): Promise<void> {
+    const stream = this.#streams.find((candidate) => candidate.name === target.stream)!;
+    const changes = await provision(this.manager, [stream], [target], { dryRun: false });
+    const down = changes.find((change) => change.action === "unavailable");
+    if (down) throw new EventBusError(ErrorCodes.PROVISION, `${down.kind} "${down.name}": ${down.detail}`);
   }
 
   async provision(specs: readonly SubscriptionSpec[], { dryRun, onProgress }: { dryRun: boolean; onProgress?: ProvisionProgress }): Promise<ProvisionChange[]> {
@@ -135,10 +170,12 @@ export class JetStreamTransport implements Transport {
   }
 
   drain(): Promise<void> {
+    this.#background.stop();
     return this.#core.drain();
   }
 
   close(): Promise<void> {
+    this.#background.stop();
     return this.#core.close();
   }
 

@@ -1,16 +1,10 @@
-import {
-  AckPolicy,
-  DeliverPolicy,
-  RetentionPolicy,
-  StorageType,
-  type ConsumerConfig,
-  type JetStreamManager,
-  type StreamConfig,
-} from "@nats-io/jetstream";
+import { AckPolicy, DeliverPolicy, type ConsumerConfig, type JetStreamManager } from "@nats-io/jetstream";
 import type { EventBusOptions, StreamOptions } from "../../bus/options.js";
 import { ErrorCodes, EventBusError, describeError } from "../../errors.js";
 import { subjectCovers } from "../../subject.js";
 import type { ProvisionChange, ProvisionProgress, SubscriptionSpec } from "../transport.js";
+import { newStreamConfig, planStreamUpdate } from "./stream-plan.js";
+import { isUnavailable, jetStreamCause } from "./unavailable.js";
 
 const MS = 1_000_000; // nanoseconds per millisecond: JetStream durations are in nanoseconds
 
@@ -21,13 +15,21 @@ export interface ConsumerTarget {
   readonly config: Partial<ConsumerConfig>;
 }
 
-/** The streams the bus needs: the configured ones plus the dead-letter stream. */
+/**
+ * The streams the bus needs: the configured ones plus the dead-letter stream (limits
+ * retention, so dead letters can always be browsed), with as many replicas as the most
+ * replicated configured stream unless `deadLetterReplicas` says otherwise.
+ */
 export function desiredStreams(options: EventBusOptions): StreamOptions[] {
+  const mostReplicas = Math.max(1, ...options.streams.map((stream) => stream.replicas ?? 1));
   const deadLetters: StreamOptions = {
     name: options.deadLetterStream,
     subjects: [`${options.deadLetterPrefix}.>`],
     storage: "file",
     retention: "limits",
+    replicas: options.deadLetterReplicas ?? mostReplicas,
+    ...(options.deadLetterMaxAgeMs !== undefined && { maxAgeMs: options.deadLetterMaxAgeMs }),
+    ...(options.deadLetterMaxBytes !== undefined && { maxBytes: options.deadLetterMaxBytes }),
   };
   return [...options.streams, deadLetters];
 }
@@ -80,22 +82,7 @@ export function consumerTarget(spec: SubscriptionSpec, streams: readonly StreamO
   };
 }
 
-function toStreamConfig(stream: StreamOptions): Partial<StreamConfig> & { name: string } {
-  return {
-    name: stream.name,
-    subjects: stream.subjects,
-    storage: stream.storage === "memory" ? StorageType.Memory : StorageType.File,
-    retention:
-      stream.retention === "interest" ? RetentionPolicy.Interest : stream.retention === "workqueue" ? RetentionPolicy.Workqueue : RetentionPolicy.Limits,
-    max_age: (stream.maxAgeMs ?? 0) * MS,
-    max_bytes: stream.maxBytes ?? -1,
-    max_msgs: stream.maxMsgs ?? -1,
-    num_replicas: stream.replicas ?? 1,
-    duplicate_window: (stream.duplicateWindowMs ?? 120_000) * MS,
-  };
-}
-
-/** The fields we manage, compared with what the server has. */
+/** The consumer fields we manage, compared with what the server has. */
 function differences(desired: Record<string, unknown>, actual: Record<string, unknown>): string[] {
   return Object.entries(desired)
     .filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(actual[key]))
@@ -112,8 +99,11 @@ async function findOrUndefined<T>(lookup: () => Promise<T>): Promise<T | undefin
 }
 
 /**
- * Makes streams and consumers match the configuration (create or update, never
- * delete), or with dryRun only reports what would change. Idempotent.
+ * Makes streams and consumers match the configuration (create or update, never delete,
+ * never weaken an existing stream unless its configuration allows it: see stream-plan.ts),
+ * or with dryRun only reports what would change. Idempotent. A stream the server cannot
+ * answer for now (no leader, timeout) is reported as "unavailable" with the cause, and its
+ * consumers with it: the consumer pumps create them once it is back.
  */
 export async function provision(
   jsm: JetStreamManager,
@@ -123,28 +113,20 @@ export async function provision(
 ): Promise<ProvisionChange[]> {
   const total = streams.length + new Set(consumers.map((target) => `${target.stream}/${target.name}`)).size;
   const changes: ProvisionChange[] = [];
-  // Reports each finished step: `changes` only grows, so its length is the number done.
-  const report = () => {
-    const last = changes.at(-1);
-    if (onProgress && last) onProgress(changes.length, total, last);
+  const done = (change: ProvisionChange) => {
+    changes.push(change);
+    onProgress?.(changes.length, total, change);
   };
+  const unavailable = new Map<string, string>();
   for (const stream of streams) {
-    const desired = toStreamConfig(stream);
     try {
-      const existing = await findOrUndefined(() => jsm.streams.info(stream.name));
-      if (!existing) {
-        changes.push({ kind: "stream", action: "create", name: stream.name, detail: `subjects ${stream.subjects.join(", ")}` });
-        if (!dryRun) await jsm.streams.add(desired);
-        report();
-        continue;
-      }
-      if (streamsOnly) continue;
-      const diff = differences(desired, existing.config as unknown as Record<string, unknown>);
-      changes.push({ kind: "stream", action: diff.length ? "update" : "unchanged", name: stream.name, detail: diff.join("; ") });
-      if (diff.length && !dryRun) await jsm.streams.update(stream.name, desired);
-      report();
+      const change = await provisionStream(jsm, stream, { dryRun, streamsOnly });
+      if (change) done(change);
     } catch (err) {
-      throw new EventBusError(ErrorCodes.PROVISION, `cannot provision stream "${stream.name}": ${describeError(err)}`, { cause: err });
+      const cause = jetStreamCause(err, jsm.getOptions().timeout);
+      if (!isUnavailable(cause)) throw new EventBusError(ErrorCodes.PROVISION, `cannot provision stream "${stream.name}": ${cause.text}`, { cause: err });
+      unavailable.set(stream.name, cause.text);
+      done({ kind: "stream", action: "unavailable", name: stream.name, detail: cause.text });
     }
   }
   const seen = new Set<string>();
@@ -152,24 +134,52 @@ export async function provision(
     const key = `${target.stream}/${target.name}`;
     if (seen.has(key)) continue; // listeners of one group on one subject share a consumer
     seen.add(key);
+    const streamDown = unavailable.get(target.stream);
+    if (streamDown) {
+      done({ kind: "consumer", action: "unavailable", name: key, detail: `stream "${target.stream}": ${streamDown}` });
+      continue;
+    }
     try {
-      const existing = dryRun && changes.some((c) => c.kind === "stream" && c.name === target.stream && c.action === "create")
-        ? undefined
-        : await findOrUndefined(() => jsm.consumers.info(target.stream, target.name));
-      if (!existing) {
-        changes.push({ kind: "consumer", action: "create", name: key, detail: `filter ${target.config.filter_subject}` });
-        if (!dryRun) await jsm.consumers.add(target.stream, target.config);
-        report();
-        continue;
-      }
-      const { durable_name: _name, deliver_policy: _policy, ...editable } = target.config;
-      const diff = differences(editable, existing.config as unknown as Record<string, unknown>);
-      changes.push({ kind: "consumer", action: diff.length ? "update" : "unchanged", name: key, detail: diff.join("; ") });
-      if (diff.length && !dryRun) await jsm.consumers.update(target.stream, target.name, editable);
-      report();
+      const created = dryRun && changes.some((c) => c.kind === "stream" && c.name === target.stream && c.action === "create");
+      done(await provisionConsumer(jsm, target, { dryRun, streamCreated: created }));
     } catch (err) {
-      throw new EventBusError(ErrorCodes.PROVISION, `cannot provision consumer "${key}": ${describeError(err)}`, { cause: err });
+      const cause = jetStreamCause(err, jsm.getOptions().timeout);
+      if (!isUnavailable(cause)) throw new EventBusError(ErrorCodes.PROVISION, `cannot provision consumer "${key}": ${cause.text}`, { cause: err });
+      done({ kind: "consumer", action: "unavailable", name: key, detail: cause.text });
     }
   }
   return changes;
+}
+
+async function provisionStream(jsm: JetStreamManager, stream: StreamOptions, { dryRun, streamsOnly }: { dryRun: boolean; streamsOnly: boolean }): Promise<ProvisionChange | undefined> {
+  const existing = await findOrUndefined(() => jsm.streams.info(stream.name));
+  if (!existing) {
+    if (!dryRun) await jsm.streams.add(newStreamConfig(stream));
+    return { kind: "stream", action: "create", name: stream.name, detail: `subjects ${stream.subjects.join(", ")}, replicas ${stream.replicas ?? 1}` };
+  }
+  if (streamsOnly) return undefined;
+  const plan = planStreamUpdate(stream, existing.config);
+  if (plan.changes.length > 0 && !dryRun) await jsm.streams.update(stream.name, plan.config);
+  const detail = [...plan.changes.map((change) => (plan.weakens.includes(change) ? `${change} (weakens; allowWeakening)` : change)), ...plan.refused.map((change) => `kept, not ${change} (would weaken; set allowWeakening: true to allow)`)];
+  return {
+    kind: "stream",
+    action: plan.changes.length > 0 ? "update" : "unchanged",
+    name: stream.name,
+    detail: detail.join("; "),
+    ...(plan.weakens.length > 0 && { weakens: plan.weakens }),
+    ...(plan.refused.length > 0 && { refused: plan.refused }),
+  };
+}
+
+async function provisionConsumer(jsm: JetStreamManager, target: ConsumerTarget, { dryRun, streamCreated }: { dryRun: boolean; streamCreated: boolean }): Promise<ProvisionChange> {
+  const key = `${target.stream}/${target.name}`;
+  const existing = streamCreated ? undefined : await findOrUndefined(() => jsm.consumers.info(target.stream, target.name));
+  if (!existing) {
+    if (!dryRun) await jsm.consumers.add(target.stream, target.config);
+    return { kind: "consumer", action: "create", name: key, detail: `filter ${target.config.filter_subject}` };
+  }
+  const { durable_name: _name, deliver_policy: _policy, ...editable } = target.config;
+  const diff = differences(editable, existing.config as unknown as Record<string, unknown>);
+  if (diff.length && !dryRun) await jsm.consumers.update(target.stream, target.name, editable);
+  return { kind: "consumer", action: diff.length ? "update" : "unchanged", name: key, detail: diff.join("; ") };
 }
