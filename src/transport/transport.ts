@@ -162,15 +162,15 @@ export interface SubscriptionLiveness {
 }
 
 /**
- * "stalled": a pull stopped delivering (missed heartbeats after a leader change, the consumer
- * deleted, no leader, or pending messages and nothing delivered for the stall threshold);
+ * "stalled": a pull stopped delivering (the consumer's leader changed, heartbeats missed, the
+ * consumer deleted, no leader, or pending messages and nothing delivered for the stall threshold);
  * "recovered": a new pull is running again, `downMs` after the stall began.
  */
 export type ConsumerEvent = {
   readonly type: "stalled" | "recovered";
   readonly stream: string;
   readonly consumer: string;
-  readonly reason: "heartbeats-missed" | "consumer-deleted" | "no-leader" | "timeout" | "no-progress" | "pull-failed";
+  readonly reason: "leader-change" | "heartbeats-missed" | "consumer-deleted" | "no-leader" | "timeout" | "no-progress" | "pull-failed";
   readonly detail: string;
   readonly downMs?: number;
 };

@@ -2,17 +2,17 @@
 // middle of 10,000 events (and restarted) loses nothing, and events stored with file
 // storage survive a nats-server restart. Duplicates are allowed (at-least-once) and reported.
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
 import type { EventBus, StreamOptions } from "express-nats-events";
 import { startNatsServer, type NatsServer } from "../helpers/nats-server.js";
 import { ProcessGroup, connectTestBus, fixture, type TestProcess } from "../helpers/processes.js";
 import { uniqueName, waitFor } from "../helpers/unique.js";
+import { Ledger, waitConsumerSettled } from "../helpers/ledger.js";
 
 const STREAM: StreamOptions = { name: "CRASH", subjects: ["crash.>"], storage: "file" };
 // Short, so what the killed process had received but not acknowledged comes back quickly.
@@ -54,68 +54,9 @@ async function ledgerDir(name: string): Promise<string> {
   return ledgers;
 }
 
-/**
- * What the listener processes handled, from the ledger files the fixture writes (one per pid,
- * one "id deliveryCount" line per handled message; see test/fixtures/crash.listener.ts).
- */
-class Ledger {
-  readonly counts = new Map<number, number>();
-  lines = 0;
-  redelivered = 0;
-  readonly perPid = new Map<number, number>();
-
-  constructor(readonly dir: string) {}
-
-  update(): this {
-    this.counts.clear();
-    this.perPid.clear();
-    this.lines = 0;
-    this.redelivered = 0;
-    for (const file of readdirSync(this.dir).filter((name) => name.endsWith(".ledger"))) {
-      const records = readFileSync(path.join(this.dir, file), "utf8").split("\n");
-      records.pop(); // the text after the last newline is empty, or a record still being written
-      this.perPid.set(Number.parseInt(file, 10), records.length);
-      for (const record of records) {
-        const [id, deliveryCount] = record.split(" ").map(Number) as [number, number];
-        this.counts.set(id, (this.counts.get(id) ?? 0) + 1);
-        this.lines++;
-        if (deliveryCount > 1) this.redelivered++;
-      }
-    }
-    return this;
-  }
-
-  handledBy(process_: TestProcess): number {
-    return this.perPid.get(process_.pid) ?? 0;
-  }
-
-  get unique(): number {
-    return this.counts.size;
-  }
-
-  get duplicates(): number {
-    return this.lines - this.counts.size;
-  }
-}
-
 /** Waits until the server will deliver nothing more on the consumer that filters `subject`. */
-async function waitSettled(subject: string, timeoutMs: number): Promise<void> {
-  const connection: NatsConnection = await connect({ servers: nats!.url, name: "crash-test-inspector" });
-  try {
-    const jsm: JetStreamManager = await jetstreamManager(connection);
-    let name: string | undefined;
-    for await (const info of jsm.consumers.list(STREAM.name)) if (info.config.filter_subject === subject) name = info.name;
-    assert.ok(name, `no consumer filters on ${subject}`);
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const info = await jsm.consumers.info(STREAM.name, name);
-      if (info.num_pending === 0 && info.num_ack_pending === 0) return;
-      if (Date.now() > deadline) throw new Error(`consumer ${name} not settled after ${timeoutMs} ms: num_pending ${info.num_pending}, num_ack_pending ${info.num_ack_pending}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  } finally {
-    await connection.close();
-  }
+function waitSettled(subject: string, timeoutMs: number): Promise<void> {
+  return waitConsumerSettled([nats!.url], STREAM.name, subject, timeoutMs);
 }
 
 async function storedCount(subject: string): Promise<number> {

@@ -171,6 +171,8 @@ export class ConsumerPump implements Subscription {
     const message = describeError(err);
     const status = (err as { code?: unknown }).code;
     if (/heartbeats missed/i.test(message)) return this.#stalled("heartbeats-missed", "the pull stopped hearing from the server (its consumer leader changed or was lost)");
+    // The server ends waiting pulls with "409 Leadership Change" when the consumer's leader steps down.
+    if (/leadership change/i.test(message)) return this.#stalled("leader-change", "the consumer's leader changed; pulling from the new one");
     this.handle.forget();
     if (/consumer deleted/i.test(message)) return this.#stalled("consumer-deleted", message);
     const cause = jetStreamCause(err);
