@@ -12,6 +12,7 @@ import { injectable } from "tsyringe";
 import { EventBus, Listen, type BusObserver, type ConnectOptions, type LifecycleEvent } from "../../src/index.js";
 import { removeDir, silentLogger, tempCwd } from "../integration/support.js";
 import { startNatsCluster, type NatsCluster } from "../helpers/nats-cluster.js";
+import { publishStored } from "../helpers/publish-stored.js";
 import { Collector, pollUntil, uniqueName } from "../helpers/unique.js";
 
 const STREAM = "LIVENESS";
@@ -87,19 +88,6 @@ async function makeBus(extra: ConnectOptions = {}): Promise<EventBus> {
   return bus;
 }
 
-/** Publishes with the same msgId until stored: an election may refuse a publish for a moment. */
-async function publishStored(bus: EventBus, subject: string, id: number, msgId: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      await bus.publish(subject, { id }, { msgId });
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-    }
-  }
-}
-
 test("a consumer leader stepdown under traffic: delivery resumes within the bound, nothing lost, the recovery logged once and counted", { timeout: 120_000 }, async (t) => {
   const registry = new Registry();
   const { observer, events } = consumerEvents();
@@ -112,7 +100,7 @@ test("a consumer leader stepdown under traffic: delivery resumes within the boun
   let steppedAt = 0;
   const publishing = (async () => {
     for (let id = 0; id < COUNT; id++) {
-      await publishStored(publisher, stepdownSubject, id, `stepdown-${id}`);
+      await publishStored(publisher, stepdownSubject, id, "stepdown");
       await new Promise((resolve) => setImmediate(resolve));
     }
   })();
