@@ -298,8 +298,10 @@ export class EventBus {
     if (!transport.provision) return [];
     const changes = await transport.provision(listenerRegistry.all(classes).map(subscriptionSpecOf), { dryRun, onProgress });
     for (const change of changes) {
-      if (change.action === "unchanged") continue;
-      logger.info({ kind: change.kind, name: change.name, detail: change.detail }, `${dryRun ? "would " : ""}${change.action} ${change.kind}`);
+      const fields = { kind: change.kind, name: change.name, detail: change.detail };
+      if (change.refused) logger.warn({ ...fields, refused: change.refused }, `kept ${change.kind} settings that the configuration would weaken (set allowWeakening: true on the stream to allow)`);
+      if (change.action === "unavailable") logger.warn(fields, `${change.kind} not available now; its listeners wait for it`);
+      else if (change.action !== "unchanged") logger.info(fields, `${dryRun ? "would " : ""}${change.action} ${change.kind}`);
     }
     return changes;
   }

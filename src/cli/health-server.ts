@@ -20,7 +20,7 @@ export interface HealthServer {
 /**
  * The small HTTP endpoint of a register-listeners process (node:http, no framework):
  * - GET /livez   200 while the process runs (its event loop answers): for restarts;
- * - GET /readyz  200 when connected, subscribed, every subscription active and not draining, else 503;
+ * - GET /readyz  200 when connected, subscribed, every subscription active (none stalled or waiting for its stream) and not draining, else 503;
  * - GET /metrics the Prometheus metrics (text format).
  * Rejects with EB_ERR_HEALTH_SERVER when the port cannot be used.
  */

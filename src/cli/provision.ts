@@ -37,10 +37,17 @@ export async function provisionCommand(modules: string[], flags: ConnectionFlags
       return;
     }
     const verb = flags.dryRun ? "would " : "";
-    const rows = changes.map((change) => [change.kind, change.action === "unchanged" ? "unchanged" : `${verb}${change.action}`, change.name, change.detail]);
+    const asIs = (action: string) => action === "unchanged" || action === "unavailable";
+    const rows = changes.map((change) => [change.kind, asIs(change.action) ? change.action : `${verb}${change.action}`, change.name, change.detail]);
     process.stdout.write(formatTable(["KIND", "ACTION", "NAME", "DETAIL"], rows));
-    const pending = changes.filter((change) => change.action !== "unchanged").length;
+    const pending = changes.filter((change) => !asIs(change.action)).length;
     process.stdout.write(flags.dryRun ? `dry run: ${pending} change(s) not applied\n` : `${pending} change(s) applied\n`);
+    const unavailable = changes.filter((change) => change.action === "unavailable").length;
+    if (unavailable > 0) {
+      // A deploy step must not pass while part of it could not be checked.
+      process.stderr.write(`${unavailable} stream(s)/consumer(s) could not be reached (see DETAIL); run provision again once the cluster answers for them\n`);
+      process.exitCode = 1;
+    }
   } finally {
     await bus.drain();
   }

@@ -43,9 +43,10 @@ type StallReason = ConsumerEvent["reason"];
  */
 export class ConsumerPump implements Subscription {
   readonly closed: Promise<Error | undefined>;
+  readonly #pulling: Promise<Error | undefined>;
   readonly #inFlight = new Map<JsMsg, number>();
   readonly #listeners: Array<(event: ConsumerEvent) => void> = [];
-  #pull: ConsumerMessages | undefined;
+  #current: ConsumerMessages | undefined;
   #pullAbandoned = false;
   #stopping = false;
   #wake: (() => void) | undefined;
@@ -63,13 +64,19 @@ export class ConsumerPump implements Subscription {
     /** The connected server's version: decides whether term() may carry a reason. */
     private readonly serverVersion: () => string | undefined = () => undefined,
   ) {
-    this.closed = this.#run();
+    this.#pulling = this.#pull();
+    this.closed = this.#finish();
   }
 
+  /**
+   * Resolves once nothing more can arrive: the last pull ended on the server and what it
+   * brought since the drain began went back (nak). Handlers still running finish after it
+   * (`closed` waits for them; the runner bounds that wait by drainTimeoutMs).
+   */
   async drain(): Promise<void> {
     this.#stopping = true;
     this.#wakeUp();
-    await this.closed;
+    await this.#pulling;
   }
 
   liveness(): SubscriptionLiveness {
@@ -80,30 +87,34 @@ export class ConsumerPump implements Subscription {
     this.#listeners.push(listener);
   }
 
-  async #run(): Promise<Error | undefined> {
+  /** The pull loop: ends on drain (after the last pull ended), when the connection closed, or on a permission error. */
+  async #pull(): Promise<Error | undefined> {
     const { ackWaitMs, stallThresholdMs } = this.settings;
     this.#every(Math.max(250, ackWaitMs / 4), () => this.#sendWorking());
     this.#every(Math.min(5_000, Math.max(250, stallThresholdMs / 4)), () => void this.#checkProgress());
     let failures = 0;
-    try {
-      while (!this.#stopping) {
-        await this.#roomForOne();
-        if (this.#stopping) break;
-        try {
-          await this.#pullOnce();
-          failures = 0;
-        } catch (err) {
-          if (err instanceof natsErrors.ClosedConnectionError) return undefined; // the bus closed its connection
-          if (err instanceof natsErrors.PermissionViolationError) return err;
-          this.#failed(err);
-          await this.#pause(backoffDelayMs(++failures, RETRY));
-        }
+    while (!this.#stopping) {
+      await this.#roomForOne();
+      if (this.#stopping) break;
+      try {
+        await this.#pullOnce();
+        failures = 0;
+      } catch (err) {
+        if (err instanceof natsErrors.ClosedConnectionError) return undefined; // the bus closed its connection
+        if (err instanceof natsErrors.PermissionViolationError) return err;
+        this.#failed(err);
+        await this.#pause(backoffDelayMs(++failures, RETRY));
       }
-      return undefined;
-    } finally {
-      for (const timer of this.#timers) clearInterval(timer);
-      if (this.#inFlight.size > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
     }
+    return undefined;
+  }
+
+  /** Settles `closed`: after the pull loop and every handler it started (their "working" keeps going until then). */
+  async #finish(): Promise<Error | undefined> {
+    const ended = await this.#pulling;
+    if (this.#inFlight.size > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
+    for (const timer of this.#timers) clearInterval(timer);
+    return ended;
   }
 
   /** One bounded pull: as many messages as there is room for, until the batch is full or the pull expires. */
@@ -116,12 +127,12 @@ export class ConsumerPump implements Subscription {
       expires: this.settings.pullExpiresMs,
       idle_heartbeat: this.settings.heartbeatMs,
     });
-    this.#pull = pull;
+    this.#current = pull;
     this.#pullAbandoned = false;
     try {
       for await (const msg of pull) this.#arrived(msg);
     } finally {
-      this.#pull = undefined;
+      this.#current = undefined;
     }
     // The server answered the pull to its end (filled or expired): the consumer is alive.
     if (!this.#pullAbandoned) this.#recovered();
@@ -196,7 +207,7 @@ export class ConsumerPump implements Subscription {
       this.#stalled("no-progress", `${pending} messages pending, none delivered for ${Math.round(idleMs / 1000)} s`);
       this.handle.forget();
       this.#pullAbandoned = true;
-      await this.#pull?.close();
+      await this.#current?.close();
     } catch {
       // Cannot ask the server now: the pull's own heartbeats decide.
     } finally {
