@@ -100,7 +100,7 @@ test("SIGKILL of the node leading the stream and the consumer while publishing: 
   }, 60_000, "one node leading both the stream and the consumer", 500);
 
   const acknowledged: number[] = [];
-  const publishing = publishSteadily(bus!, subject, COUNT, acknowledged, subject);
+  const publishing = publishSteadily(bus!, subject, acknowledged, { count: COUNT });
   await waitFor(() => ledger.update().unique >= COUNT / 4, 60_000, `${COUNT / 4} handled before the kill`);
   const killedAt = acknowledged.length;
   await cluster.node(consumer.leader).kill();
@@ -113,7 +113,7 @@ test("a rolling restart of all three nodes under publishing: every acknowledged 
   const subject = `orders.${uniqueName("rolling")}`;
   const { ledger } = await ledgerWorkers(subject);
   const acknowledged: number[] = [];
-  const publishing = publishSteadily(bus!, subject, COUNT, acknowledged, subject);
+  const publishing = publishSteadily(bus!, subject, acknowledged, { count: COUNT });
   const restarts: string[] = [];
   for (const node of cluster.nodes) {
     await waitFor(() => acknowledged.length >= (restarts.length + 1) * (COUNT / 5), 90_000, "publishing progress before the next restart");

@@ -18,13 +18,22 @@ export async function publishStored(bus: EventBus, subject: string, id: number, 
 }
 
 /**
- * Publishes ids 0..count-1 one after another (each acknowledged before the next), yielding to
- * the event loop between them so a test can act mid-stream. `acknowledged` grows as they are stored.
+ * Publishes ids 0, 1, 2, ... one after another (each acknowledged before the next), yielding to
+ * the event loop between them so a test can act mid-stream, until `count` were published or
+ * `until()` is true. `acknowledged` grows as they are stored. `perSecond` caps the rate (a load
+ * generator's pace, so a long operation under it does not build an unbounded backlog).
  */
-export async function publishSteadily(bus: EventBus, subject: string, count: number, acknowledged: number[], prefix = subject): Promise<void> {
-  for (let id = 0; id < count; id++) {
+export async function publishSteadily(
+  bus: EventBus,
+  subject: string,
+  acknowledged: number[],
+  { count = Number.POSITIVE_INFINITY, until = () => false, prefix = subject, perSecond }: { count?: number; until?: () => boolean; prefix?: string; perSecond?: number },
+): Promise<void> {
+  const started = performance.now();
+  for (let id = 0; id < count && !until(); id++) {
     await publishStored(bus, subject, id, prefix);
     acknowledged.push(id);
-    await new Promise((resolve) => setImmediate(resolve));
+    const due = perSecond === undefined ? 0 : started + ((id + 1) * 1000) / perSecond - performance.now();
+    await new Promise((resolve) => (due > 0 ? setTimeout(resolve, due) : setImmediate(resolve)));
   }
 }

@@ -21,7 +21,7 @@ export interface PumpSettings {
 
 export const DEFAULT_PULL_EXPIRES_MS = 3_000;
 export const DEFAULT_PULL_HEARTBEAT_MS = 1_000;
-const RETRY = { initialDelayMs: 250, maxDelayMs: 2_000 };
+const RETRY = { initialDelayMs: 250, maxDelayMs: 1_000 };
 
 type StallReason = ConsumerEvent["reason"];
 
@@ -102,8 +102,8 @@ export class ConsumerPump implements Subscription {
       } catch (err) {
         if (err instanceof natsErrors.ClosedConnectionError) return undefined; // the bus closed its connection
         if (err instanceof natsErrors.PermissionViolationError) return err;
-        this.#failed(err);
-        await this.#pause(backoffDelayMs(++failures, RETRY));
+        this.#failed(err, ++failures);
+        await this.#pause(backoffDelayMs(failures, RETRY));
       }
     }
     return undefined;
@@ -177,20 +177,29 @@ export class ConsumerPump implements Subscription {
     wake?.();
   }
 
-  /** A pull or a lookup failed: say why once, and make the next attempt look the consumer up again where it may have moved or vanished. */
-  #failed(err: unknown): void {
+  /**
+   * A pull or a lookup failed (`attempt` times in a row): say why once, and decide whether the
+   * next attempt pulls again at once or looks the consumer up again first (it may have vanished).
+   */
+  #failed(err: unknown, attempt: number): void {
     const message = describeError(err);
     const status = (err as { code?: unknown }).code;
     if (/heartbeats missed/i.test(message)) return this.#stalled("heartbeats-missed", "the pull stopped hearing from the server (its consumer leader changed or was lost)");
     // The server ends waiting pulls with "409 Leadership Change" when the consumer's leader steps down.
     if (/leadership change/i.test(message)) return this.#stalled("leader-change", "the consumer's leader changed; pulling from the new one");
-    this.handle.forget();
-    if (/consumer deleted/i.test(message)) return this.#stalled("consumer-deleted", message);
+    if (/consumer deleted/i.test(message)) {
+      this.handle.forget();
+      return this.#stalled("consumer-deleted", message);
+    }
     const cause = jetStreamCause(err);
     if (cause.kind === "no-leader" || cause.kind === "timeout") {
+      // No leader yet: pulling again is cheap (503 at once) while a lookup waits for its timeout;
+      // after a few, look again, in case the consumer itself is gone.
+      if (attempt >= 3) this.handle.forget();
       this.#waiting = `stream "${this.handle.stream}" / consumer "${this.handle.name}": ${cause.text}`;
       return this.#stalled(cause.kind, cause.text);
     }
+    this.handle.forget();
     this.#stalled("pull-failed", status === undefined ? message : `${status} ${message}`);
   }
 
