@@ -4,14 +4,11 @@
 // itself when the node is back.
 import "reflect-metadata";
 import assert from "node:assert/strict";
-import { after, afterEach, before, test } from "node:test";
-import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { test } from "node:test";
 import { Registry } from "prom-client";
 import { injectable } from "tsyringe";
-import { EventBus, Listen, type BusObserver, type ConnectOptions, type LifecycleEvent } from "../../src/index.js";
-import { removeDir, silentLogger, tempCwd } from "../integration/support.js";
-import { startNatsCluster, type NatsCluster } from "../helpers/nats-cluster.js";
+import { Listen, type BusObserver, type LifecycleEvent } from "../../src/index.js";
+import { clusterSuite } from "../helpers/cluster-suite.js";
 import { publishStored } from "../helpers/publish-stored.js";
 import { Collector, pollUntil, uniqueName } from "../helpers/unique.js";
 
@@ -41,30 +38,7 @@ class DeletedConsumerListener {
   }
 }
 
-let cluster: NatsCluster;
-let nc: NatsConnection;
-let jsm: JetStreamManager;
-let cwd: string | undefined;
-let buses: EventBus[] = [];
-
-before(async () => {
-  cluster = await startNatsCluster();
-  nc = await connect({ servers: cluster.urls, name: "liveness-test" });
-  jsm = await jetstreamManager(nc);
-  cwd = await tempCwd("cluster-liveness");
-});
-
-afterEach(async () => {
-  const open = buses;
-  buses = [];
-  await Promise.all(open.map((bus) => bus.close()));
-});
-
-after(async () => {
-  await nc?.close();
-  await cluster?.stop();
-  await removeDir(cwd);
-});
+const suite = clusterSuite("cluster-liveness", () => ({ streams: [{ name: STREAM, subjects: [`${PREFIX}.>`], replicas: 3 }] }));
 
 /** Records the consumer lifecycle events the bus reports. */
 function consumerEvents(): { observer: BusObserver; events: LifecycleEvent[] } {
@@ -72,28 +46,12 @@ function consumerEvents(): { observer: BusObserver; events: LifecycleEvent[] } {
   return { events, observer: { lifecycle: (event) => void (event.type.startsWith("consumer-") && events.push(event)) } };
 }
 
-async function makeBus(extra: ConnectOptions = {}): Promise<EventBus> {
-  const bus = new EventBus();
-  buses.push(bus);
-  await bus.connect({
-    transport: "jetstream",
-    servers: cluster.urls,
-    logger: silentLogger,
-    env: {},
-    cwd,
-    streams: [{ name: STREAM, subjects: [`${PREFIX}.>`], replicas: 3 }],
-    metrics: false,
-    ...extra,
-  });
-  return bus;
-}
-
 test("a consumer leader stepdown under traffic: delivery resumes within the bound, nothing lost, the recovery logged once and counted", { timeout: 120_000 }, async (t) => {
   const registry = new Registry();
   const { observer, events } = consumerEvents();
-  const listener = await makeBus({ observers: [observer], metrics: true, metricsRegistry: registry, metricsIntervalMs: 0 });
+  const listener = await suite.bus({ observers: [observer], metrics: true, metricsRegistry: registry, metricsIntervalMs: 0 });
   await listener.listen([StepdownListener]);
-  const publisher = await makeBus();
+  const publisher = await suite.bus();
   const COUNT = 600;
   const handled = StepdownListener.handled;
 
@@ -105,10 +63,10 @@ test("a consumer leader stepdown under traffic: delivery resumes within the boun
     }
   })();
   await handled.waitForCount(150, 30_000, "events handled before the stepdown");
-  const info = await jsm.consumers.info(STREAM, `stepdown-workers__${stepdownSubject.replaceAll(".", "_")}`);
+  const info = await suite.jsm.consumers.info(STREAM, `stepdown-workers__${stepdownSubject.replaceAll(".", "_")}`);
   const oldLeader = info.cluster?.leader;
   steppedAt = performance.now();
-  await nc.request(`$JS.API.CONSUMER.LEADER.STEPDOWN.${STREAM}.${info.name}`, undefined, { timeout: 5_000 });
+  await suite.nc.request(`$JS.API.CONSUMER.LEADER.STEPDOWN.${STREAM}.${info.name}`, undefined, { timeout: 5_000 });
   await publishing;
   await handled.waitForCount(COUNT, 60_000, "every published event handled");
 
@@ -122,7 +80,7 @@ test("a consumer leader stepdown under traffic: delivery resumes within the boun
     previous = at;
   }
   assert.ok(gapMs < RESUME_BOUND_MS, `delivery resumed ${Math.round(gapMs)} ms after the stepdown (bound ${RESUME_BOUND_MS} ms)`);
-  const newLeader = (await jsm.consumers.info(STREAM, info.name)).cluster?.leader;
+  const newLeader = (await suite.jsm.consumers.info(STREAM, info.name)).cluster?.leader;
 
   // Each stall is reported once and each is followed by exactly one recovery, counted in the metric.
   const stalled = events.filter((event) => event.type === "consumer-stalled");
@@ -145,15 +103,15 @@ test("a consumer leader stepdown under traffic: delivery resumes within the boun
 
 test("a consumer deleted under a running listener is re-created from the provisioned configuration and delivers again", { timeout: 60_000 }, async () => {
   const { observer, events } = consumerEvents();
-  const listener = await makeBus({ observers: [observer] });
+  const listener = await suite.bus({ observers: [observer] });
   await listener.listen([DeletedConsumerListener]);
-  const publisher = await makeBus();
+  const publisher = await suite.bus();
   await publisher.publish(deletedSubject, { id: 1 });
   await DeletedConsumerListener.handled.waitForCount(1, 20_000, "the first event");
 
   const name = `deleted-workers__${deletedSubject.replaceAll(".", "_")}`;
-  await jsm.consumers.delete(STREAM, name);
-  await pollUntil(async () => (await jsm.consumers.info(STREAM, name).catch(() => undefined)) ?? undefined, 30_000, "the consumer re-created by the listener's pump");
+  await suite.jsm.consumers.delete(STREAM, name);
+  await pollUntil(async () => (await suite.jsm.consumers.info(STREAM, name).catch(() => undefined)) ?? undefined, 30_000, "the consumer re-created by the listener's pump");
   await publisher.publish(deletedSubject, { id: 2 });
   await DeletedConsumerListener.handled.waitForCount(2, 30_000, "the event published after the consumer was deleted");
 
@@ -161,7 +119,7 @@ test("a consumer deleted under a running listener is re-created from the provisi
   assert.ok(recovered?.type === "consumer-recovered", `a recovery was reported (events: ${JSON.stringify(events.map((e) => e.type))})`);
   assert.equal(recovered.event.reason, "consumer-deleted");
   assert.equal(recovered.event.consumer, name);
-  const info = await jsm.consumers.info(STREAM, name);
+  const info = await suite.jsm.consumers.info(STREAM, name);
   assert.equal(info.config.filter_subject, deletedSubject, "re-created with the provisioned filter");
   assert.equal(info.config.ack_policy, "explicit");
 });

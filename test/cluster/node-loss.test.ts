@@ -3,14 +3,14 @@
 // all three nodes, lose no acknowledged event; with the (R1) dead-letter stream's node
 // down, a new listener process still starts, works, and dead-letters once the node is back.
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { after, afterEach, before, test } from "node:test";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { EventBus, StreamOptions } from "express-nats-events";
 import { Ledger, waitConsumerSettled } from "../helpers/ledger.js";
+import { createListenerProject } from "../helpers/listener-project.js";
 import { startNatsCluster, type NatsCluster } from "../helpers/nats-cluster.js";
 import { ProcessGroup, connectTestBus, fixture, type TestProcess } from "../helpers/processes.js";
 import { publishSteadily, publishStored } from "../helpers/publish-stored.js";
@@ -32,11 +32,8 @@ before(async () => {
   cluster = await startNatsCluster();
   nc = await connect({ servers: cluster.urls, name: "node-loss-test" });
   jsm = await jetstreamManager(nc);
-  dir = await mkdtemp(path.join(os.tmpdir(), "nats-events-node-loss-"));
-  await writeFile(path.join(dir, "package.json"), JSON.stringify({ name: "node-loss-app", private: true, type: "module" }));
   // The dead-letter stream on one node, as it was before it could be configured: the case where one node down broke every start.
-  const config = { transport: "jetstream", streams: [STREAM], deadLetterReplicas: 1, ackWaitMs: ACK_WAIT_MS, logLevel: "info", retry: { maxDeliver: 2, initialDelayMs: 100, maxDelayMs: 200 } };
-  await writeFile(path.join(dir, "nats-events.config.js"), `export default ${JSON.stringify(config, null, 2)};\n`);
+  dir = await createListenerProject("node-loss", { transport: "jetstream", streams: [STREAM], deadLetterReplicas: 1, ackWaitMs: ACK_WAIT_MS, retry: { maxDeliver: 2, initialDelayMs: 100, maxDelayMs: 200 } });
   bus = await connectTestBus(cluster.urls[0]!, { servers: cluster.urls, transport: "jetstream", streams: [STREAM], deadLetterReplicas: 1 });
 });
 

@@ -4,13 +4,10 @@
 // the rest of the bus works, its listener waits (health says why) and starts once it is back.
 import "reflect-metadata";
 import assert from "node:assert/strict";
-import { after, afterEach, before, test } from "node:test";
-import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { test } from "node:test";
 import { injectable } from "tsyringe";
-import { EventBus, Listen, type ConnectOptions, type StreamOptions } from "../../src/index.js";
-import { removeDir, silentLogger, tempCwd } from "../integration/support.js";
-import { startNatsCluster, type NatsCluster } from "../helpers/nats-cluster.js";
+import { Listen, type ConnectOptions, type StreamOptions } from "../../src/index.js";
+import { clusterSuite } from "../helpers/cluster-suite.js";
 import { Collector, pollUntil, uniqueName } from "../helpers/unique.js";
 
 const NS_PER_MS = 1_000_000;
@@ -25,46 +22,19 @@ class IslandListener {
   }
 }
 
-let cluster: NatsCluster;
-let nc: NatsConnection;
-let jsm: JetStreamManager;
-let cwd: string | undefined;
-let buses: EventBus[] = [];
+const suite = clusterSuite("cluster-provisioning", () => ({ deadLetterStream: uniqueName("DL"), deadLetterPrefix: uniqueName("dl") }));
 
-before(async () => {
-  cluster = await startNatsCluster();
-  nc = await connect({ servers: cluster.urls, name: "cluster-provisioning-test" });
-  jsm = await jetstreamManager(nc);
-  cwd = await tempCwd("cluster-provisioning");
-});
-
-afterEach(async () => {
-  const open = buses;
-  buses = [];
-  await Promise.all(open.map((bus) => bus.close()));
-});
-
-after(async () => {
-  await nc?.close();
-  await cluster?.stop();
-  await removeDir(cwd);
-});
-
-async function makeBus(streams: StreamOptions[], extra: ConnectOptions = {}): Promise<EventBus> {
-  const bus = new EventBus();
-  buses.push(bus);
-  await bus.connect({ transport: "jetstream", servers: cluster.urls, logger: silentLogger, env: {}, cwd, streams, metrics: false, deadLetterStream: uniqueName("DL"), deadLetterPrefix: uniqueName("dl"), ...extra });
-  return bus;
-}
+/** A bus with these streams (and a dead-letter stream of its own). */
+const makeBus = (streams: StreamOptions[], extra: ConnectOptions = {}) => suite.bus({ streams, ...extra });
 
 test("an R3 stream made outside the library stays R3: a config without replicas leaves it, replicas: 1 is refused (and marked) unless allowWeakening", { timeout: 60_000 }, async () => {
   const name = uniqueName("R3");
-  await jsm.streams.add({ name, subjects: [`${name}.>`], num_replicas: 3, max_age: 3_600_000 * NS_PER_MS });
+  await suite.jsm.streams.add({ name, subjects: [`${name}.>`], num_replicas: 3, max_age: 3_600_000 * NS_PER_MS });
 
   const silent = await makeBus([{ name, subjects: [`${name}.>`] }]);
   const [unchanged] = await silent.provision([]);
   assert.deepEqual({ action: unchanged!.action, name: unchanged!.name }, { action: "unchanged", name });
-  assert.equal((await jsm.streams.info(name)).config.num_replicas, 3, "a config that leaves replicas out leaves them");
+  assert.equal((await suite.jsm.streams.info(name)).config.num_replicas, 3, "a config that leaves replicas out leaves them");
 
   const lower = await makeBus([{ name, subjects: [`${name}.>`], replicas: 1, maxAgeMs: 60_000 }]);
   const [planned] = await lower.provision([], { dryRun: true });
@@ -72,7 +42,7 @@ test("an R3 stream made outside the library stays R3: a config without replicas 
   assert.match(planned!.detail, /kept, not num_replicas: 3 -> 1 \(would weaken; set allowWeakening: true to allow\)/);
   const [refused] = await lower.provision([]);
   assert.equal(refused!.action, "unchanged");
-  const kept = await jsm.streams.info(name);
+  const kept = await suite.jsm.streams.info(name);
   assert.equal(kept.config.num_replicas, 3, "lowering replicas is refused");
   assert.equal(kept.config.max_age, 3_600_000 * NS_PER_MS, "shortening max age is refused");
 
@@ -81,14 +51,14 @@ test("an R3 stream made outside the library stays R3: a config without replicas 
   assert.equal(weakened!.action, "update");
   assert.deepEqual(weakened!.weakens, ["num_replicas: 3 -> 1"]);
   assert.match(weakened!.detail, /num_replicas: 3 -> 1 \(weakens; allowWeakening\)/);
-  assert.equal((await jsm.streams.info(name)).config.num_replicas, 1, "lowered when the configuration allows it explicitly");
+  assert.equal((await suite.jsm.streams.info(name)).config.num_replicas, 1, "lowered when the configuration allows it explicitly");
 });
 
 test("the dead-letter stream gets the most replicas of the configured streams, or deadLetterReplicas/MaxAgeMs/MaxBytes, with limits retention", { timeout: 60_000 }, async () => {
   const name = uniqueName("ORDERS");
   const derived = uniqueName("DL");
   await makeBus([{ name, subjects: [`${name}.>`], replicas: 3 }], { deadLetterStream: derived, deadLetterPrefix: uniqueName("dl") });
-  const derivedInfo = await jsm.streams.info(derived);
+  const derivedInfo = await suite.jsm.streams.info(derived);
   assert.equal(derivedInfo.config.num_replicas, 3);
   assert.equal(derivedInfo.config.retention, "limits");
 
@@ -100,7 +70,7 @@ test("the dead-letter stream gets the most replicas of the configured streams, o
     deadLetterMaxAgeMs: 86_400_000,
     deadLetterMaxBytes: 1_000_000,
   });
-  const info = await jsm.streams.info(configured);
+  const info = await suite.jsm.streams.info(configured);
   assert.deepEqual(
     { replicas: info.config.num_replicas, maxAge: info.config.max_age, maxBytes: info.config.max_bytes, retention: info.config.retention },
     { replicas: 2, maxAge: 86_400_000 * NS_PER_MS, maxBytes: 1_000_000, retention: "limits" },
@@ -110,11 +80,11 @@ test("the dead-letter stream gets the most replicas of the configured streams, o
 test("a stream whose only node is down: connect succeeds, other streams publish, its listener waits (health says why) and starts when the node is back", { timeout: 120_000 }, async () => {
   const island = uniqueName("ISLAND");
   const mainland = uniqueName("MAINLAND");
-  await jsm.streams.add({ name: island, subjects: ["island.>"], num_replicas: 1 });
-  const holder = (await jsm.streams.info(island)).cluster!.leader!;
-  const node = cluster.node(holder);
+  await suite.jsm.streams.add({ name: island, subjects: ["island.>"], num_replicas: 1 });
+  const holder = (await suite.jsm.streams.info(island)).cluster!.leader!;
+  const node = suite.cluster.node(holder);
   await node.kill();
-  await cluster.waitReady(); // a JetStream meta leader among the nodes left (connect needs one; connectWithRetry would wait for it)
+  await suite.cluster.waitReady(); // a JetStream meta leader among the nodes left (connect needs one; connectWithRetry would wait for it)
   try {
     const streams: StreamOptions[] = [
       { name: mainland, subjects: [`${mainland}.>`], replicas: 3 },

@@ -3,12 +3,12 @@
 // mid-stream. Every published id is handled exactly once (none twice), and none waited for
 // ackWait (what the stopping process received but did not start went back at once).
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import type { EventBus, StreamOptions } from "express-nats-events";
 import { Ledger, waitConsumerSettled } from "../helpers/ledger.js";
+import { createListenerProject } from "../helpers/listener-project.js";
 import { startNatsServer, type NatsServer } from "../helpers/nats-server.js";
 import { ProcessGroup, connectTestBus, fixture, type TestProcess } from "../helpers/processes.js";
 import { uniqueName, waitFor } from "../helpers/unique.js";
@@ -27,10 +27,7 @@ let bus: EventBus | undefined;
 
 before(async () => {
   nats = await startNatsServer();
-  dir = await mkdtemp(path.join(os.tmpdir(), "nats-events-drain-"));
-  await writeFile(path.join(dir, "package.json"), JSON.stringify({ name: "drain-test-app", private: true, type: "module" }));
-  const config = { transport: "jetstream", streams: [STREAM], listeners: [fixture("crash.listener.js")], ackWaitMs: ACK_WAIT_MS, drainTimeoutMs: 15_000, logLevel: "info" };
-  await writeFile(path.join(dir, "nats-events.config.js"), `export default ${JSON.stringify(config, null, 2)};\n`);
+  dir = await createListenerProject("drain", { transport: "jetstream", streams: [STREAM], listeners: [fixture("crash.listener.js")], ackWaitMs: ACK_WAIT_MS, drainTimeoutMs: 15_000 });
 });
 
 after(async () => {

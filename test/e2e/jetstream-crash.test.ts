@@ -2,8 +2,7 @@
 // middle of 10,000 events (and restarted) loses nothing, and events stored with file
 // storage survive a nats-server restart. Duplicates are allowed (at-least-once) and reported.
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { jetstreamManager } from "@nats-io/jetstream";
@@ -13,6 +12,7 @@ import { startNatsServer, type NatsServer } from "../helpers/nats-server.js";
 import { ProcessGroup, connectTestBus, fixture, type TestProcess } from "../helpers/processes.js";
 import { uniqueName, waitFor } from "../helpers/unique.js";
 import { Ledger, waitConsumerSettled } from "../helpers/ledger.js";
+import { createListenerProject } from "../helpers/listener-project.js";
 
 const STREAM: StreamOptions = { name: "CRASH", subjects: ["crash.>"], storage: "file" };
 // Short, so what the killed process had received but not acknowledged comes back quickly.
@@ -26,10 +26,7 @@ let bus: EventBus | undefined;
 before(async () => {
   nats = await startNatsServer();
   // The listener processes' project: a config file naming the streams and the listener module.
-  dir = await mkdtemp(path.join(os.tmpdir(), "nats-events-crash-"));
-  await writeFile(path.join(dir, "package.json"), JSON.stringify({ name: "crash-test-app", private: true, type: "module" }));
-  const config = { transport: "jetstream", streams: [STREAM], listeners: [fixture("crash.listener.js")], ackWaitMs: ACK_WAIT_MS, logLevel: "warn" };
-  await writeFile(path.join(dir, "nats-events.config.js"), `export default ${JSON.stringify(config, null, 2)};\n`);
+  dir = await createListenerProject("crash", { transport: "jetstream", streams: [STREAM], listeners: [fixture("crash.listener.js")], ackWaitMs: ACK_WAIT_MS, logLevel: "warn" });
 });
 
 after(async () => {

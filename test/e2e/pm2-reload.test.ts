@@ -2,12 +2,12 @@
 // PM2_HOME, real register-listeners processes on JetStream): every event is handled exactly
 // once, none lost, none waited for ackWait.
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import type { EventBus, StreamOptions } from "express-nats-events";
 import { Ledger, waitConsumerSettled } from "../helpers/ledger.js";
+import { createListenerProject } from "../helpers/listener-project.js";
 import { startNatsServer, type NatsServer } from "../helpers/nats-server.js";
 import { Pm2 } from "../helpers/pm2.js";
 import { CLI, connectTestBus, fixture } from "../helpers/processes.js";
@@ -27,10 +27,7 @@ let bus: EventBus | undefined;
 before(async () => {
   nats = await startNatsServer();
   pm2 = await Pm2.start();
-  dir = await mkdtemp(path.join(os.tmpdir(), "nats-events-reload-"));
-  await writeFile(path.join(dir, "package.json"), JSON.stringify({ name: "reload-test-app", private: true, type: "module" }));
-  const config = { transport: "jetstream", streams: [STREAM], listeners: [fixture("crash.listener.js")], ackWaitMs: ACK_WAIT_MS, drainTimeoutMs: 8_000, logLevel: "info" };
-  await writeFile(path.join(dir, "nats-events.config.js"), `export default ${JSON.stringify(config, null, 2)};\n`);
+  dir = await createListenerProject("reload", { transport: "jetstream", streams: [STREAM], listeners: [fixture("crash.listener.js")], ackWaitMs: ACK_WAIT_MS, drainTimeoutMs: 8_000 });
 });
 
 after(async () => {
