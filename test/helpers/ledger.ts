@@ -80,7 +80,8 @@ export class Ledger {
 export async function waitConsumerSettled(servers: string[], stream: string, subject: string, timeoutMs: number): Promise<void> {
   const connection = await connect({ servers, name: "ledger-inspector" });
   try {
-    const jsm = await jetstreamManager(connection);
+    // No API check here: right after a restart the cluster may still be electing; the polls retry.
+    const jsm = await jetstreamManager(connection, { checkAPI: false });
     let last = "";
     await pollUntil(async () => {
       let name: string | undefined;
