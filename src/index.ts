@@ -21,6 +21,7 @@ export { MetricNames } from "./observability/metrics.js";
 export type { SubjectLabeler } from "./observability/subject-label.js";
 export type { ListenerHealth } from "./listeners/runner.js";
 export { Listen, type ListenDecorator } from "./listeners/listen.js";
+export { defineListener, type ListenerDefinition, type HandlerDeclaration } from "./listeners/define-listener.js";
 export { listenerRegistry, type ListenOptions, type ListenerSpec, type ListenerClass } from "./listeners/registry.js";
 export type { MessageContext, ListenerHandler } from "./listeners/message-context.js";
 export { DEFAULT_CONCURRENCY } from "./listeners/runner.js";
