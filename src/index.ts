@@ -33,4 +33,4 @@ export { metricsHandler } from "./express/metrics.js";
 export { eventContext } from "./express/event-context.js";
 export { withPublisher, route } from "./express/with-publisher.js";
 export { closeBusWithServer } from "./express/close-with-server.js";
-export { eventBusErrorHandler } from "./express/error-handler.js";
+export { eventBusErrorHandler, type ErrorHandlerOptions } from "./express/error-handler.js";
