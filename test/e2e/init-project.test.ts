@@ -206,6 +206,20 @@ describe("nats-events init in a new project, installed from npm pack", () => {
     await stopPm2(pm2);
   });
 
+  test("docs/operations.md's pm2 ecosystem snippet, as written, finds the installed package's CLI", async () => {
+    const page = await readFile(path.join(ROOT, "docs/operations.md"), "utf8");
+    const snippet = /### pm2[\s\S]*?```js\n([\s\S]*?)```/.exec(page)?.[1];
+    assert.ok(snippet?.includes("module.exports"), "the pm2 section has a whole ecosystem file");
+    const dir = path.join(installRoot, "ops-snippet");
+    await mkdir(dir);
+    await writeFile(path.join(dir, "ecosystem.config.cjs"), snippet);
+    // What pm2 does with the file: require() it and read `apps` (starting it would bind the snippet's fixed ports).
+    const loaded = await run("require the snippet", process.execPath, ["-p", "JSON.stringify(require('./ecosystem.config.cjs').apps)"], dir);
+    const [app] = JSON.parse(loaded.stdoutLines.join("")) as Array<{ script: string; args: string[] }>;
+    assert.equal(app!.script, path.join(installRoot, "node_modules/express-nats-events/dist/src/cli/main.js"));
+    assert.deepEqual(app!.args, ["register-listeners"]);
+  });
+
   test("plain JavaScript project: init writes a defineListener sample that register-listeners runs", { timeout: 2 * STEP_TIMEOUT_MS }, async () => {
     const nats = await startNatsServer();
     servers.push(nats);
