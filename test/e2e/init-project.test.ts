@@ -212,7 +212,7 @@ describe("nats-events init in a new project, installed from npm pack", () => {
     assert.ok(snippet?.includes("module.exports"), "the pm2 section has a whole ecosystem file");
     const dir = path.join(installRoot, "ops-snippet");
     await mkdir(dir);
-    await writeFile(path.join(dir, "ecosystem.config.cjs"), snippet);
+    await writeFile(path.join(dir, "ecosystem.config.cjs"), snippet!);
     // What pm2 does with the file: require() it and read `apps` (starting it would bind the snippet's fixed ports).
     const loaded = await run("require the snippet", process.execPath, ["-p", "JSON.stringify(require('./ecosystem.config.cjs').apps)"], dir);
     const [app] = JSON.parse(loaded.stdoutLines.join("")) as Array<{ script: string; args: string[] }>;
