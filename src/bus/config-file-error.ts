@@ -22,8 +22,12 @@ export function configFileError(file: string, err: unknown): EventBusError {
 function locate(err: unknown, file: string): SourceLocation | undefined {
   if (!(err instanceof Error)) return undefined;
   const stack = err.stack ?? "";
-  const position = /in JSON at position (\d+)/.exec(err.message);
+  // Only for package.json itself: a JSON.parse() the config file runs has its own frame below.
+  const position = file.endsWith(".json") ? /in JSON at position (\d+)/.exec(err.message) : null;
   if (position) return locateOffset(file, Number(position[1]));
+  const lineColumn = file.endsWith(".json") ? /\(line (\d+) column (\d+)\)/.exec(err.message) : null; // Node >= 22 says this instead
+  if (lineColumn) return { line: Number(lineColumn[1]), column: Number(lineColumn[2]) };
+  if (file.endsWith(".json")) return undefined;
   return fromCaret(stack, file) ?? fromFrame(stack, file) ?? (err instanceof SyntaxError ? fromSyntaxCheck(file) : undefined);
 }
 
