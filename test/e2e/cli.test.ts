@@ -76,7 +76,7 @@ describe("nats-events CLI", () => {
   });
 
   test("listeners exits 1 for a class tsyringe cannot build, with the message register-listeners gives", async () => {
-    const module = fixture("unbuildable.listener.js");
+    const module = fixture("forgot-injectable.listener.js");
     const check = await group.run(["listeners", module], { name: "listeners (unbuildable)" });
     assert.equal(check.exit?.code, 1, check.output());
     const message = check.stderrLines.find((line) => line.includes("EB_ERR_LISTENER_RESOLVE"));
