@@ -21,16 +21,17 @@ export interface InitFlags {
 export async function initCommand(flags: InitFlags): Promise<void> {
   const project = inspectProject(process.cwd(), flags.server);
   const done: string[] = [];
-  const write = (relative: string, text: string, what: string, alreadyThere = [relative]) => {
+  const write = (relative: string, text: string, what: string, alreadyThere = [relative], whenKept = "") => {
     const existing = alreadyThere.find((name) => existsSync(path.join(project.dir, name)));
-    if (existing) return void done.push(`  kept     ${existing} (it exists; nothing changed)`);
+    if (existing) return void done.push(`  kept     ${existing} (it exists; nothing changed${whenKept})`);
     mkdirSync(path.dirname(path.join(project.dir, relative)), { recursive: true });
     writeFileSync(path.join(project.dir, relative), text);
     done.push(`  created  ${relative} (${what})`);
   };
   const format = project.esm ? "ES module" : "CommonJS";
   write(CONFIG_FILE, configFile(project), `${format}; jetstream, stream ${SAMPLE.stream} for ${SAMPLE.streamSubjects}`, ["nats-events.config.js", "nats-events.config.mjs", "nats-events.config.cjs"]);
-  write(ECOSYSTEM_FILE, ecosystemFile(project), `pm2: ${project.serverScript} and register-listeners`, ["ecosystem.config.js", "ecosystem.config.cjs", "ecosystem.config.mjs"]);
+  write(ECOSYSTEM_FILE, ecosystemFile(project), `pm2: ${project.serverScript} and register-listeners`, ["ecosystem.config.js", "ecosystem.config.cjs", "ecosystem.config.mjs"],
+    '; add an app with script: require.resolve("express-nats-events/cli"), args: ["register-listeners"] — docs/operations.md, "pm2"');
   write(listenerPaths(project).source, sampleListener(project), `handles ${SAMPLE.subject}`);
   if (project.typescript) done.push(await ensureTsconfig(project, flags));
   process.stdout.write(`nats-events init (${format}${project.typescript ? ", TypeScript" : ", JavaScript"}):\n${done.join("\n")}\n\n${nextSteps(project)}`);
