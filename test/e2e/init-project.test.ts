@@ -106,20 +106,20 @@ async function initAndBuild(dir: string, format: string): Promise<void> {
 }
 
 /** `pm2-runtime start ecosystem.config.js` in the project, as init's next steps say. */
-async function startPm2(dir: string, natsUrl: string): Promise<{ pm2: TestProcess; port: number }> {
+async function startPm2(dir: string, natsUrl: string, listenerInstances: number): Promise<{ pm2: TestProcess; port: number }> {
   const port = await freePort();
   const pm2 = group.spawn(path.join(installRoot, "node_modules/.bin/pm2-runtime"), ["start", "ecosystem.config.js"], {
     name: `pm2-runtime ${path.basename(dir)}`,
     cwd: dir,
-    env: { NATS_URL: natsUrl, PORT: String(port), NATS_EVENTS_HEALTH_PORT: String(await freePortPair()), PM2_HOME: path.join(dir, ".pm2") },
+    env: { NATS_URL: natsUrl, PORT: String(port), NATS_EVENTS_HEALTH_PORT: String(await freePortPair()), LISTENER_INSTANCES: String(listenerInstances), PM2_HOME: path.join(dir, ".pm2") },
     processGroup: true,
   });
   return { pm2, port };
 }
 
-/** Both listener instances subscribed and the web process up (it sends "ready" once connected). */
-async function waitUntilRunning(pm2: TestProcess, app: string): Promise<void> {
-  await pm2.waitUntil(() => pm2.logs().filter((line) => line.msg === "ready").length >= 2, STEP_TIMEOUT_MS, "both listener processes to log ready");
+/** Every listener instance subscribed and the web process up (it sends "ready" once connected). */
+async function waitUntilRunning(pm2: TestProcess, app: string, listenerInstances: number): Promise<void> {
+  await pm2.waitUntil(() => pm2.logs().filter((line) => line.msg === "ready").length >= listenerInstances, STEP_TIMEOUT_MS, `${listenerInstances} listener process(es) to log ready`);
   await pm2.waitForLine(`App [${app}-web:0] online`, STEP_TIMEOUT_MS, "the web app online");
 }
 
@@ -138,10 +138,10 @@ async function greetAndSeeHandled(pm2: TestProcess, port: number, correlationId:
 }
 
 /** SIGINT, as Ctrl+C: pm2-runtime stops the apps, each listener drains and exits cleanly. */
-async function stopPm2(pm2: TestProcess): Promise<void> {
+async function stopPm2(pm2: TestProcess, listenerInstances: number): Promise<void> {
   pm2.signal("SIGINT");
   await pm2.waitForExit(STEP_TIMEOUT_MS, "pm2-runtime to stop its apps and exit");
-  assert.equal(pm2.logs().filter((line) => line.msg === "stopped cleanly").length, 2, pm2.output(80));
+  assert.equal(pm2.logs().filter((line) => line.msg === "stopped cleanly").length, listenerInstances, pm2.output(80));
 }
 
 before(async () => {
@@ -172,10 +172,11 @@ describe("nats-events init in a new project, installed from npm pack", () => {
     await initAndBuild(dir, "ES module");
     assert.match(await readFile(path.join(dir, "nats-events.config.js"), "utf8"), /^export default \{/m);
 
-    const { pm2, port } = await startPm2(dir, nats.url);
-    await waitUntilRunning(pm2, "esm-shop");
+    // The ecosystem file's default: two listener processes, health ports 9464 + n (here a free pair).
+    const { pm2, port } = await startPm2(dir, nats.url, 2);
+    await waitUntilRunning(pm2, "esm-shop", 2);
     await greetAndSeeHandled(pm2, port, "esm-first-hour");
-    await stopPm2(pm2);
+    await stopPm2(pm2, 2);
   });
 
   test("CommonJS TypeScript project (module commonjs): 503 while NATS is away, then web → register-listeners", { timeout: 4 * STEP_TIMEOUT_MS }, async () => {
@@ -185,7 +186,7 @@ describe("nats-events init in a new project, installed from npm pack", () => {
 
     // No server yet on this port: everything starts, and the web server answers while it waits.
     const natsPort = await freePort();
-    const { pm2, port } = await startPm2(dir, `nats://127.0.0.1:${natsPort}`);
+    const { pm2, port } = await startPm2(dir, `nats://127.0.0.1:${natsPort}`, 1);
     await pm2.waitForLine("web: listening", STEP_TIMEOUT_MS, "the web server listening");
     const early = await fetchJson(`http://127.0.0.1:${port}/greet`, {
       method: "POST",
@@ -201,9 +202,9 @@ describe("nats-events init in a new project, installed from npm pack", () => {
 
     const nats = await startNatsServer({ port: natsPort });
     servers.push(nats);
-    await waitUntilRunning(pm2, "cjs-shop");
+    await waitUntilRunning(pm2, "cjs-shop", 1);
     await greetAndSeeHandled(pm2, port, "cjs-first-hour");
-    await stopPm2(pm2);
+    await stopPm2(pm2, 1);
   });
 
   test("docs/operations.md's pm2 ecosystem snippet, as written, finds the installed package's CLI", async () => {
