@@ -14,6 +14,10 @@ interface Member {
   readonly concurrency: number;
   readonly deliver: (delivery: Delivery) => Promise<void>;
   inFlight: number;
+  /** What it was handed and has not settled: seq → the delivery's token. */
+  readonly held: Map<number, symbol>;
+  /** Closed without drain: its settlements no longer count, as from a process that is gone. */
+  closed: boolean;
   /** Resolves drain() once nothing of this member runs any more. */
   idle?: () => void;
   end: () => void;
@@ -69,7 +73,7 @@ export class MemoryConsumer {
   attach(concurrency: number, deliver: (delivery: Delivery) => Promise<void>): MemoryMembership {
     let end!: (error: undefined) => void;
     const closed = new Promise<undefined>((resolve) => (end = resolve));
-    const member: Member = { concurrency, deliver, inFlight: 0, end: () => end(undefined) };
+    const member: Member = { concurrency, deliver, inFlight: 0, held: new Map(), closed: false, end: () => end(undefined) };
     this.#members.push(member);
     this.notify();
     return {
@@ -80,8 +84,10 @@ export class MemoryConsumer {
         member.end();
       },
       close: () => {
-        // What it holds and does not settle comes back after ackWait, as from a process that died.
+        // What it holds comes back after ackWait, as from a process that died.
         this.#detach(member);
+        member.closed = true;
+        for (const [seq, token] of member.held) this.#redeliverAfter(seq, this.ackWaitMs, token);
         member.end();
       },
     };
@@ -150,12 +156,14 @@ export class MemoryConsumer {
     this.#deliveries.set(seq, deliveryCount);
     const token = Symbol(`${this.name}#${seq}`);
     this.#pending.set(seq, token);
+    member.held.set(seq, token);
     member.inFlight++;
     const done = this.activity.begin(`${this.name}: message ${message.stream}#${seq} on "${message.subject}" (delivery ${deliveryCount})`);
     // A settlement counts only while this delivery is the one the consumer waits for.
     const settle = (): boolean => {
-      if (this.#pending.get(seq) !== token) return false;
+      if (member.closed || this.#pending.get(seq) !== token) return false;
       this.#pending.delete(seq);
+      member.held.delete(seq);
       return true;
     };
     const delivery: Delivery = {
@@ -183,7 +191,10 @@ export class MemoryConsumer {
     void member.deliver(delivery).finally(() => {
       member.inFlight--;
       // Ended without an ack, nak or term: like the server, wait ackWait, then deliver it again.
-      if (this.#pending.get(seq) === token) this.#redeliverAfter(seq, this.ackWaitMs, token);
+      if (!member.closed && member.held.get(seq) === token) {
+        member.held.delete(seq);
+        this.#redeliverAfter(seq, this.ackWaitMs, token);
+      }
       if (member.inFlight === 0) member.idle?.();
       this.notify();
       done();
