@@ -70,7 +70,7 @@ describe("docs/testing.md: its code compiles with tsc and its node:test files pa
   after(() => rm(dir, { recursive: true, force: true }));
 
   test("the page has the app, a listener test, a route test, an integration test and a vitest test", () => {
-    assert.deepEqual([...files.keys()].sort(), ["integration.test.ts", "receipt-listener.test.ts", "receipt-listener.spec.ts", "routes.test.ts", "shop.ts"]);
+    assert.deepEqual([...files.keys()].sort(), ["integration.test.ts", "receipt-listener.spec.ts", "receipt-listener.test.ts", "routes.test.ts", "shop.ts"]);
   });
 
   test("tsc compiles every block; node --test passes the node:test ones", { timeout: 180_000 }, async () => {
