@@ -25,7 +25,7 @@ export interface PublishedMessage {
  * - retry: the handler threw, the message comes back after `retryInMs` (on the test clock);
  * - dead-lettered: no more retries (`reason` says why), it was copied to the dead letters and terminated;
  * - error-reply: a request's handler threw; the requester got the error;
- * - running: no outcome yet (the handler is still running).
+ * - running: the handler has not finished yet.
  */
 export type DeliveryOutcomeKind = "running" | "handled" | "retry" | "dead-lettered" | "error-reply" | "ack-failed";
 
@@ -59,12 +59,18 @@ export function publishedMessage(record: Omit<PublishedMessage, "data">, decode:
   return withLazyData({ ...record }, () => decode(record.subject, record.raw, record.headers));
 }
 
-/** An observer that keeps every delivery's outcome, in the order deliveries first reported one. */
+/** An observer that keeps every delivery and its outcome, in the order handlers started (or payloads were refused). */
 export class DeliveryRecorder implements BusObserver {
   readonly records: DeliveryRecord[] = [];
   readonly #byDelivery = new WeakMap<Delivery, MutableRecord>();
 
   constructor(private readonly decode: Decode) {}
+
+  /** Records the delivery when its handler starts, so a handler still running shows as "running". */
+  wrapHandler<T>(listener: ListenerInfo, delivery: Delivery, run: () => Promise<T>): Promise<T> {
+    this.#recordOf(listener, delivery);
+    return run();
+  }
 
   outcome(listener: ListenerInfo, delivery: Delivery, outcome: DeliveryOutcome): void {
     const record = this.#recordOf(listener, delivery);
@@ -77,6 +83,7 @@ export class DeliveryRecorder implements BusObserver {
         record.error = outcome.error;
         break;
       case "failed":
+        // "dead-letter" becomes "dead-lettered" with the next report, once the copy was stored.
         record.outcome = outcome.next === "retry" ? "retry" : outcome.next === "error-reply" ? "error-reply" : "running";
         record.reason = outcome.reason;
         record.error = outcome.error;

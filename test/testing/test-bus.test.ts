@@ -162,6 +162,7 @@ describe("createTestBus: durable semantics in memory, on a test clock", () => {
       return true;
     });
     assert.equal(running, 2);
+    assert.deepEqual(bus.deliveries().map((d) => d.outcome), ["running", "running"], "handlers still running are listed as such");
     while (bus.deliveries().filter((d) => d.outcome === "handled").length < 6) {
       releases.splice(0).forEach((release) => release());
       await new Promise((resolve) => setImmediate(resolve));
@@ -250,6 +251,13 @@ describe("createTestBus: durable semantics in memory, on a test clock", () => {
     assert.deepEqual(deliveries, [1], "not redelivered before ackWait");
     await second.advance(30_000);
     assert.deepEqual(deliveries, [1, 2], "redelivered to the next member after ackWait");
+  });
+
+  test("the kit is a subpath only: the main entry point exports none of it", async () => {
+    const main = await import("../../src/index.js");
+    for (const name of ["createTestBus", "TestBus", "TestClock", "startNatsServer", "DurableMemoryTransport", "MemoryStreamStore"]) {
+      assert.equal(name in main, false, `${name} must not be exported from "express-nats-events"`);
+    }
   });
 
   test("createTestBus refuses a bus that is already connected", async () => {
