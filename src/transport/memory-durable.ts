@@ -7,6 +7,7 @@ import type {
   BusStatus,
   Delivery,
   InboundMessage,
+  ProvisionChange,
   PublishReceipt,
   RequestOptions,
   SendOptions,
@@ -88,6 +89,12 @@ export class DurableMemoryTransport implements Transport {
         await membership.drain();
       },
     };
+  }
+
+  /** Nothing to create in memory; refuses what JetStream's provisioning refuses (see MemoryStreamStore.checkListeners). */
+  async provision(specs: readonly SubscriptionSpec[]): Promise<ProvisionChange[]> {
+    this.store.checkListeners(specs);
+    return [];
   }
 
   async inspect(): Promise<StreamState[]> {

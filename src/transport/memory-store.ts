@@ -1,5 +1,6 @@
 import type { EventBusOptions, StreamOptions } from "../bus/options.js";
 import { systemClock, type Clock } from "../clock.js";
+import { ErrorCodes, EventBusError } from "../errors.js";
 import { MemoryActivity } from "./memory-activity.js";
 import { MemoryConsumer } from "./memory-consumer.js";
 import { MemoryStream, type StoredMessage } from "./memory-stream.js";
@@ -38,9 +39,12 @@ export class MemoryStreamStore {
   readonly #streamOptions: StreamOptions[];
   readonly #consumers = new Map<string, MemoryConsumer>();
   readonly #published: PublishedRecord[] = [];
+  /** Streams were configured (else one catch-all stream captures everything, request subjects included). */
+  readonly #configured: boolean;
 
   constructor(options: MemoryStoreOptions, clock: Clock = systemClock) {
     this.clock = clock;
+    this.#configured = options.streams.length > 0;
     const deadLetters: StreamOptions = { name: options.deadLetterStream, subjects: [`${options.deadLetterPrefix}.>`] };
     // Dead letters first: the catch-all stream must not swallow them.
     this.#streamOptions = [deadLetters, ...(options.streams.length > 0 ? options.streams : [CATCH_ALL_STREAM])];
@@ -56,6 +60,27 @@ export class MemoryStreamStore {
     this.#published.push({ subject, data, headers, msgId, receipt });
     if (!duplicate) for (const consumer of this.#consumers.values()) if (consumer.stream === stream) consumer.notify();
     return receipt;
+  }
+
+  /**
+   * What JetStream's provisioning refuses, refused here too before anything subscribes: a
+   * durable listener no stream captures (EB_ERR_NO_STREAM); with configured streams, a
+   * `durable: false` listener on a subject a stream captures (its requests would get the stream's PubAck).
+   */
+  checkListeners(specs: readonly SubscriptionSpec[]): void {
+    for (const spec of specs) {
+      if (spec.durable) {
+        this.#streamOf(spec.subject, `listener ${spec.listenerId}`);
+        continue;
+      }
+      const stream = this.#configured ? streamCovering(spec.subject, this.#streamOptions) : undefined;
+      if (stream) {
+        throw new EventBusError(
+          ErrorCodes.INVALID_LISTENER,
+          `${spec.listenerId} listens on "${spec.subject}" with durable: false, but stream "${stream.name}" captures it; use a subject outside every stream for request-reply`,
+        );
+      }
+    }
   }
 
   /** The durable consumer of a listener (created on first use, delivering everything the stream holds). */

@@ -142,6 +142,16 @@ describe("createTestBus: durable semantics in memory, on a test clock", () => {
     assert.deepEqual(seen, [{ v: 1 }, { v: 3 }]);
     assert.deepEqual(bus.published().map((m) => [m.msgId, m.duplicate, m.data]), [["order-1", false, { v: 1 }], ["order-1", true, { v: 2 }], ["order-1", false, { v: 3 }]]);
     await assert.rejects(bus.bus.publish(uniqueName("uncaptured"), {}), errorWithCode(ErrorCodes.NO_STREAM), "configured streams are honoured");
+    // What provisioning refuses on JetStream, listen() refuses here, before anything subscribes.
+    await assert.rejects(bus.listen([listener(uniqueName("uncaptured"), () => undefined)]), errorWithCode(ErrorCodes.NO_STREAM));
+    @injectable()
+    class Responder {
+      @Listen(`${subject}.quote`, undefined, { durable: false })
+      quote(): string {
+        return "captured by ORDERS";
+      }
+    }
+    await assert.rejects(bus.listen([Responder]), errorWithCode(ErrorCodes.INVALID_LISTENER, "durable: false", "ORDERS"));
   });
 
   test("per-listener concurrency bounds the handlers running at once", async () => {
