@@ -78,7 +78,8 @@ export function natsServerBinary(): string {
   );
 }
 
-function isExecutable(file: string): boolean {
+/** Can this process run `file`? */
+export function isExecutable(file: string): boolean {
   try {
     accessSync(file, fsConstants.X_OK);
     return true;
