@@ -3,7 +3,7 @@ import type { EventBusOptions, StreamOptions } from "../../bus/options.js";
 import { ErrorCodes, EventBusError, describeError } from "../../errors.js";
 import { subjectCovers } from "../../subject.js";
 import type { ProvisionChange, ProvisionProgress, SubscriptionSpec } from "../transport.js";
-import { newStreamConfig, planStreamUpdate } from "./stream-plan.js";
+import { newStreamConfig, planStreamUpdate, type DesiredStream } from "./stream-plan.js";
 import { isUnavailable, jetStreamCause } from "./unavailable.js";
 
 const MS = 1_000_000; // nanoseconds per millisecond: JetStream durations are in nanoseconds
@@ -20,14 +20,15 @@ export interface ConsumerTarget {
  * retention, so dead letters can always be browsed), with as many replicas as the most
  * replicated configured stream unless `deadLetterReplicas` says otherwise.
  */
-export function desiredStreams(options: EventBusOptions): StreamOptions[] {
+export function desiredStreams(options: EventBusOptions): DesiredStream[] {
   const mostReplicas = Math.max(1, ...options.streams.map((stream) => stream.replicas ?? 1));
-  const deadLetters: StreamOptions = {
+  const deadLetters: DesiredStream = {
     name: options.deadLetterStream,
     subjects: [`${options.deadLetterPrefix}.>`],
     storage: "file",
     retention: "limits",
     replicas: options.deadLetterReplicas ?? mostReplicas,
+    ...(options.deadLetterReplicas === undefined && { defaulted: ["replicas"] as const }),
     ...(options.deadLetterMaxAgeMs !== undefined && { maxAgeMs: options.deadLetterMaxAgeMs }),
     ...(options.deadLetterMaxBytes !== undefined && { maxBytes: options.deadLetterMaxBytes }),
   };
@@ -107,7 +108,7 @@ async function findOrUndefined<T>(lookup: () => Promise<T>): Promise<T | undefin
  */
 export async function provision(
   jsm: JetStreamManager,
-  streams: readonly StreamOptions[],
+  streams: readonly DesiredStream[],
   consumers: readonly ConsumerTarget[],
   { dryRun, streamsOnly = false, onProgress }: { dryRun: boolean; streamsOnly?: boolean; onProgress?: ProvisionProgress },
 ): Promise<ProvisionChange[]> {
@@ -151,7 +152,7 @@ export async function provision(
   return changes;
 }
 
-async function provisionStream(jsm: JetStreamManager, stream: StreamOptions, { dryRun, streamsOnly }: { dryRun: boolean; streamsOnly: boolean }): Promise<ProvisionChange | undefined> {
+async function provisionStream(jsm: JetStreamManager, stream: DesiredStream, { dryRun, streamsOnly }: { dryRun: boolean; streamsOnly: boolean }): Promise<ProvisionChange | undefined> {
   const existing = await findOrUndefined(() => jsm.streams.info(stream.name));
   if (!existing) {
     if (!dryRun) await jsm.streams.add(newStreamConfig(stream));

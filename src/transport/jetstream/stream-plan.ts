@@ -18,6 +18,12 @@ export function newStreamConfig(stream: StreamOptions): Partial<StreamConfig> & 
   };
 }
 
+/** A stream as provisioning wants it; `defaulted` names fields the library filled in, not the configuration. */
+export interface DesiredStream extends StreamOptions {
+  /** Defaults may raise these on an existing stream, never lower them (and a lower default is not a refusal worth reporting). */
+  readonly defaulted?: ReadonlyArray<"replicas">;
+}
+
 /** What provisioning does to an existing stream. */
 export interface StreamPlan {
   /** The stream's whole configuration after the update (the server's, with the accepted changes). */
@@ -58,7 +64,7 @@ const FIELDS: readonly Field[] = [
  * limits, fewer subjects) is made only with `allowWeakening: true`, else it is refused
  * and reported. Subjects the stream has beyond the configured ones are kept likewise.
  */
-export function planStreamUpdate(stream: StreamOptions, actual: StreamConfig): StreamPlan {
+export function planStreamUpdate(stream: DesiredStream, actual: StreamConfig): StreamPlan {
   const config = { ...actual } as StreamConfig & Record<string, unknown>;
   const changes: string[] = [];
   const weakens: string[] = [];
@@ -74,7 +80,9 @@ export function planStreamUpdate(stream: StreamOptions, actual: StreamConfig): S
     const desired = field.desired(stream);
     const current = actual[field.key];
     if (desired === undefined || JSON.stringify(desired) === JSON.stringify(current)) continue;
-    consider(field.key, current, desired, field.weakens(current as never, desired as never));
+    const weakening = field.weakens(current as never, desired as never);
+    if (weakening && field.key === "num_replicas" && stream.defaulted?.includes("replicas")) continue;
+    consider(field.key, current, desired, weakening);
   }
   const current = actual.subjects ?? [];
   const added = stream.subjects.filter((subject) => !current.includes(subject));
