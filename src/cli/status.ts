@@ -35,9 +35,11 @@ export async function statusCommand(modules: string[], flags: ConnectionFlags & 
   const servers = options.transport === "memory" ? [] : options.servers.map(redactCredentials);
   const bus = new EventBus();
   let report: StatusReport;
+  let connected = false;
   try {
     // A status check changes nothing: no streams created, no metrics registered.
     await bus.connect({ ...connectOptionsFrom(flags), logger, createStreamsOnConnect: false, metrics: false });
+    connected = true;
     try {
       const transport = bus.transport;
       const info = await transport.connectionInfo?.();
@@ -59,7 +61,8 @@ export async function statusCommand(modules: string[], flags: ConnectionFlags & 
     }
   } catch (err) {
     const error = `${isEventBusError(err) ? `${err.code}: ` : ""}${describeError(err)}`;
-    report = { connection: { status: "unreachable", transport: options.transport, servers, error }, configFile: configFile ?? null, listeners, streams: [] };
+    // Connected, but a stream could not be read (no leader, timeout): say so, not "unreachable".
+    report = { connection: { status: connected ? "connected" : "unreachable", transport: options.transport, servers, error }, configFile: configFile ?? null, listeners, streams: [] };
     process.exitCode = 1;
   }
   process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : readable(report));

@@ -139,6 +139,16 @@ test("the dead-letter stream's node down while a new listener process starts: it
   await publishStored(bus!, subject, 1, "flaky-ok");
   await worker.waitForEvents("attempt", 1, 60_000);
 
+  // The tools name the real cause while the node is down: not "cannot provision", not "unreachable".
+  const env = { NATS_URL: cluster.urls.join(",") };
+  const list = await group.run(["dead-letters", "list"], { name: "dead-letters list", cwd: dir, env, timeoutMs: 30_000 });
+  assert.equal(list.exit?.code, 1, list.output());
+  assert.match(list.stderrLines.join("\n"), new RegExp(`EB_ERR_(REQUEST_TIMEOUT|NO_RESPONDERS): cannot read the dead-letter stream "${DEAD_LETTERS}": (timed out|no leader)`));
+  const status = await group.run(["status", "--json"], { name: "status", cwd: dir, env, timeoutMs: 30_000 });
+  const report = JSON.parse(status.stdoutLines.join("\n")) as { connection: { status: string; error: string } };
+  assert.equal(report.connection.status, "connected", status.output());
+  assert.match(report.connection.error, new RegExp(`cannot read stream "${DEAD_LETTERS}": (timed out|no leader)`));
+
   await dlNode.restart();
   await worker.waitForLog(`stream "${DEAD_LETTERS}" is available again`, 60_000);
   await bus!.publish(subject, { id: "poison", mode: "non-retryable" });

@@ -2,6 +2,7 @@ import type { JetStreamManager } from "@nats-io/jetstream";
 import { ErrorCodes, EventBusError } from "../../errors.js";
 import { DeadLetterHeaders } from "../../listeners/dead-letter.js";
 import { fromNatsHeaders } from "../nats-core.js";
+import { unavailableError } from "./unavailable.js";
 import type { MessageHeaders, Transport } from "../transport.js";
 
 export interface DeadLetter {
@@ -25,7 +26,9 @@ export class DeadLetterStore {
 
   /** The oldest `limit` dead letters still in the stream. */
   async list(limit: number): Promise<DeadLetter[]> {
-    const info = await this.jsm.streams.info(this.stream);
+    const info = await this.jsm.streams.info(this.stream).catch((err: unknown) => {
+      throw this.#unavailable(err) ?? err;
+    });
     const letters: DeadLetter[] = [];
     for (let seq = info.state.first_seq; seq <= info.state.last_seq && letters.length < limit; seq++) {
       const letter = await this.get(seq);
@@ -35,7 +38,11 @@ export class DeadLetterStore {
   }
 
   async get(seq: number): Promise<DeadLetter | undefined> {
-    const stored = await this.jsm.streams.getMessage(this.stream, { seq }).catch(() => null);
+    const stored = await this.jsm.streams.getMessage(this.stream, { seq }).catch((err: unknown) => {
+      const unavailable = this.#unavailable(err);
+      if (unavailable) throw unavailable;
+      return null;
+    });
     if (!stored) return undefined; // deleted (already replayed) or never existed
     const headers = fromNatsHeaders(stored.header);
     return {
@@ -49,6 +56,11 @@ export class DeadLetterStore {
       headers,
       data: stored.data,
     };
+  }
+
+  /** No leader, a timeout: the dead letters are there, the cluster cannot hand them out now. */
+  #unavailable(err: unknown): EventBusError | undefined {
+    return unavailableError(`the dead-letter stream "${this.stream}"`, err, this.jsm.getOptions().timeout);
   }
 
   /**

@@ -2,6 +2,7 @@ import type { ConsumerInfo, JetStreamManager } from "@nats-io/jetstream";
 import type { StreamOptions } from "../../bus/options.js";
 import type { ConsumerState, StreamState } from "../transport.js";
 import type { ConsumerTarget } from "./provisioning.js";
+import { unavailableError } from "./unavailable.js";
 
 /** What the server holds for the configured streams: counts of each, and every consumer it has (leftovers of renamed groups too). */
 export async function inspectStreams(jsm: JetStreamManager, streams: readonly StreamOptions[]): Promise<StreamState[]> {
@@ -9,7 +10,7 @@ export async function inspectStreams(jsm: JetStreamManager, streams: readonly St
   for (const stream of streams) {
     const info = await jsm.streams.info(stream.name).catch((err: unknown) => {
       if (isNotFound(err)) return undefined;
-      throw err;
+      throw unavailableError(`stream "${stream.name}"`, err, jsm.getOptions().timeout) ?? err;
     });
     if (!info) {
       states.push({ name: stream.name, subjects: stream.subjects, exists: false, messages: 0, bytes: 0, consumers: [] });

@@ -1,6 +1,6 @@
 import { JetStreamApiError } from "@nats-io/jetstream";
 import { errors as natsErrors } from "@nats-io/transport-node";
-import { describeError } from "../../errors.js";
+import { ErrorCodes, EventBusError, describeError } from "../../errors.js";
 
 /**
  * Why a JetStream API call about one stream or consumer failed, in words an operator can
@@ -35,4 +35,16 @@ export function jetStreamCause(err: unknown, timeoutMs?: number): JetStreamCause
 /** Will waiting cure it? (an election ends, a node comes back) */
 export function isUnavailable(cause: JetStreamCause): boolean {
   return cause.kind === "no-leader" || cause.kind === "timeout";
+}
+
+/**
+ * The error for `what` ("stream \"ORDERS\"") when JetStream could not answer for it now:
+ * EB_ERR_REQUEST_TIMEOUT or EB_ERR_NO_RESPONDERS (what the API request met), with the cause in
+ * words; undefined for any other failure (not found, permissions...), which callers handle as before.
+ */
+export function unavailableError(what: string, err: unknown, timeoutMs?: number): EventBusError | undefined {
+  const cause = jetStreamCause(err, timeoutMs);
+  if (!isUnavailable(cause)) return undefined;
+  const code = cause.kind === "timeout" ? ErrorCodes.REQUEST_TIMEOUT : ErrorCodes.NO_RESPONDERS;
+  return new EventBusError(code, `cannot read ${what}: ${cause.text}; try again once the cluster has elected its leader or the node holding it is back`, { cause: err });
 }
