@@ -1,4 +1,4 @@
-import type { ConsumerMessages, JsMsg } from "@nats-io/jetstream";
+import type { JsMsg } from "@nats-io/jetstream";
 import { errors as natsErrors } from "@nats-io/transport-node";
 import { backoffDelayMs } from "../../backoff.js";
 import { describeError } from "../../errors.js";
@@ -46,8 +46,6 @@ export class ConsumerPump implements Subscription {
   readonly #pulling: Promise<Error | undefined>;
   readonly #inFlight = new Map<JsMsg, number>();
   readonly #listeners: Array<(event: ConsumerEvent) => void> = [];
-  #current: ConsumerMessages | undefined;
-  #pullAbandoned = false;
   #stopping = false;
   #wake: (() => void) | undefined;
   #idle: (() => void) | undefined;
@@ -127,15 +125,10 @@ export class ConsumerPump implements Subscription {
       expires: this.settings.pullExpiresMs,
       idle_heartbeat: this.settings.heartbeatMs,
     });
-    this.#current = pull;
-    this.#pullAbandoned = false;
-    try {
-      for await (const msg of pull) this.#arrived(msg);
-    } finally {
-      this.#current = undefined;
-    }
-    // The server answered the pull to its end (filled or expired): the consumer is alive.
-    if (!this.#pullAbandoned) this.#recovered();
+    for await (const msg of pull) this.#arrived(msg);
+    // The server answered the pull to its end (filled or expired): the consumer is alive. A
+    // stall for lack of progress ends only with a delivery (an empty pull proves nothing there).
+    if (this.#stall?.reason !== "no-progress") this.#recovered();
   }
 
   #arrived(msg: JsMsg): void {
@@ -203,7 +196,11 @@ export class ConsumerPump implements Subscription {
     this.#stalled("pull-failed", status === undefined ? message : `${status} ${message}`);
   }
 
-  /** Pending messages, room to take them, and nothing arrived for the stall threshold: pull afresh. */
+  /**
+   * Pending messages, room to take them, and nothing arrived for the stall threshold: report it,
+   * and make the next pull look the consumer up afresh. The current pull is left to end on the
+   * server (it expires within pullExpiresMs): closing it early would drop what it still brings.
+   */
   async #checkProgress(): Promise<void> {
     if (this.#stopping || this.#checking || this.#stall) return;
     if (this.#inFlight.size >= this.settings.concurrency) return;
@@ -215,8 +212,6 @@ export class ConsumerPump implements Subscription {
       if (pending === 0 || this.#stopping || Date.now() - this.#lastProgress < this.settings.stallThresholdMs) return;
       this.#stalled("no-progress", `${pending} messages pending, none delivered for ${Math.round(idleMs / 1000)} s`);
       this.handle.forget();
-      this.#pullAbandoned = true;
-      await this.#current?.close();
     } catch {
       // Cannot ask the server now: the pull's own heartbeats decide.
     } finally {
