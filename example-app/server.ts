@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import { container } from "tsyringe";
-import { EventBus, closeBusWithServer, connectWithRetry } from "express-nats-events";
+import { EventBus, connectWithRetry, gracefulShutdown } from "express-nats-events";
 import { createApp } from "./app.js";
 
 const bus = container.resolve(EventBus);
@@ -22,19 +22,6 @@ const server = createApp().listen(port, "127.0.0.1", () => {
   bus.logger.info({ url: `http://127.0.0.1:${port}` }, "orders example listening");
   process.send?.("ready");
 });
-closeBusWithServer(server);
-
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    bus.logger.info({ signal }, "closing the HTTP server, then draining the bus");
-    server.close(); // closeBusWithServer starts the drain when the server has closed
-    server.closeAllConnections();
-    bus.drain().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        bus.logger.error({ error: String(err) }, "drain failed");
-        process.exit(1);
-      },
-    );
-  });
-}
+// SIGTERM/SIGINT: stop accepting connections, let requests in flight finish (3 s at most), drain
+// the bus, exit. 3 s + drainTimeoutMs (8 s) stays below pm2's kill_timeout (12 s in ecosystem.config.js).
+gracefulShutdown(server, { timeoutMs: 3_000 });
