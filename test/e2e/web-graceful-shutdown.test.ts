@@ -1,0 +1,118 @@
+// The web process under `pm2 stop` (real pm2, its own PM2_HOME): a request that publishes, in
+// flight when the stop signal arrives, completes and its event is stored in the stream;
+// an idle keep-alive connection does not hold the process; it exits by itself, cleanly.
+import assert from "node:assert/strict";
+import http from "node:http";
+import { after, before, test } from "node:test";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { freePort, startNatsServer, type NatsServer } from "../helpers/nats-server.js";
+import { Pm2 } from "../helpers/pm2.js";
+import { ROOT, fixture } from "../helpers/processes.js";
+import { uniqueName } from "../helpers/unique.js";
+
+const WAIT_MS = 20_000;
+// Far above what the stop needs: reaching it would mean the process did not exit by itself.
+const KILL_TIMEOUT_MS = 15_000;
+
+let nats: NatsServer | undefined;
+let pm2: Pm2 | undefined;
+let raw: NatsConnection | undefined;
+
+before(async () => {
+  nats = await startNatsServer();
+  pm2 = await Pm2.start();
+  raw = await connect({ servers: nats.url });
+});
+
+after(async () => {
+  await pm2?.kill();
+  await raw?.close();
+  await nats?.stop();
+});
+
+/** A response whose headers arrived; `body` resolves when the server ended it (or rejects when the connection broke). */
+function post(url: string, agent: http.Agent): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Promise<string> }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: "POST", agent }, (response) => {
+      const body = new Promise<string>((done, broken) => {
+        let text = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => (text += chunk));
+        response.once("end", () => done(text));
+        response.once("aborted", () => broken(new Error(`the response to POST ${url} was cut off after ${JSON.stringify(text)}`)));
+        response.once("error", broken);
+      });
+      body.catch(() => undefined); // awaited by the test later; a cut-off body must not count as unhandled meanwhile
+      resolve({ status: response.statusCode!, headers: response.headers, body });
+    });
+    request.setTimeout(WAIT_MS, () => request.destroy(new Error(`POST ${url}: no response within ${WAIT_MS} ms`)));
+    request.once("error", reject);
+    request.end();
+  });
+}
+
+function get(url: string, agent: http.Agent): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { agent }, (response) => {
+      response.resume();
+      response.once("end", () => resolve(response.statusCode!));
+    }).once("error", reject);
+  });
+}
+
+test("pm2 stop: a request in flight that publishes completes, its event is stored, the process exits cleanly", async (t) => {
+  const name = uniqueName("web");
+  const stream = uniqueName("WEB").toUpperCase().replace(/-/g, "_");
+  const subject = `web.${uniqueName("stop")}`;
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  await pm2!.startApps([
+    {
+      name,
+      script: fixture("web-publisher.js"),
+      cwd: ROOT,
+      env: { NATS_URL: nats!.url, PORT: String(port), E2E_WEB_STREAM: stream, E2E_WEB_SUBJECT: subject },
+      wait_ready: true,
+      listen_timeout: WAIT_MS,
+      kill_timeout: KILL_TIMEOUT_MS,
+      autorestart: false,
+    },
+  ]);
+  const [app] = await pm2!.list();
+  assert.equal(app?.status, "online", await pm2!.output(name));
+
+  // One keep-alive connection left idle, one request held in flight by the route.
+  const idle = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const busy = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  assert.equal(await get(`${baseUrl}/healthz`, idle), 200);
+  const response = await post(`${baseUrl}/orders/order-1`, busy);
+  assert.equal(response.status, 200);
+
+  await pm2!.run(["stop", name], KILL_TIMEOUT_MS + WAIT_MS);
+
+  const body = JSON.parse(await response.body) as { stream: string; seq: number; duplicate: boolean; signal: string };
+  assert.equal(body.stream, stream, JSON.stringify(body));
+  assert.equal(body.duplicate, false);
+  assert.equal(response.headers.connection, "keep-alive", "the request was in flight (headers sent) before the stop");
+  const jsm = await jetstreamManager(raw!);
+  const stored = await jsm.streams.getMessage(stream, { seq: body.seq });
+  assert.ok(stored, `${stream}#${body.seq} is not in the stream`);
+  assert.equal(stored.subject, `${subject}.order-1`);
+  assert.deepEqual(stored.json(), { id: "order-1" });
+  assert.equal(stored.header.get("Nats-Msg-Id"), "order-1");
+
+  const [stopped] = await pm2!.list();
+  assert.equal(stopped?.status, "stopped");
+  const logs = await pm2!.logLines(name);
+  const messages = logs.map((line) => line.msg).filter((msg) => typeof msg === "string");
+  const steps = ["stopping: closing the HTTP server and waiting for requests in flight", "draining", "drained", "stopped cleanly"];
+  assert.deepEqual(messages.filter((msg) => steps.includes(msg as string)), steps, await pm2!.output(name));
+  const stopping = logs.find((line) => line.msg === steps[0])!;
+  assert.equal(stopping.requestsInFlight, 1, "the held request was counted as in flight");
+  assert.equal(stopping.signal, body.signal, "the stop came from pm2's signal");
+  assert.ok(!logs.some((line) => String(line.msg).includes("requests still running after the timeout")), await pm2!.output(name));
+  idle.destroy();
+  busy.destroy();
+  t.diagnostic(`pm2 sent ${body.signal}; the held request published ${stream}#${body.seq} and got its answer; the process logged "stopped cleanly" and pm2 shows it stopped`);
+});
