@@ -52,6 +52,8 @@ export const ErrorCodes = {
   SETUP: "EB_ERR_SETUP",
   /** The teardown returned by the setup module threw (it runs after the drain). */
   TEARDOWN: "EB_ERR_TEARDOWN",
+  /** gracefulShutdown(): HTTP requests were still running after its timeoutMs; their connections were closed. */
+  SHUTDOWN_TIMEOUT: "EB_ERR_SHUTDOWN_TIMEOUT",
   /** The configured transport or codec needs an optional peer dependency that is not installed (stan: node-nats-streaming; msgpack: @msgpack/msgpack). */
   OPTIONAL_DEPENDENCY: "EB_ERR_OPTIONAL_DEPENDENCY",
   /** A payload does not match its event contract's schema (on publish: nothing sent; on consume: the handler was not called). */

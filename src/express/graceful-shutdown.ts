@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import { container } from "tsyringe";
 import { EventBus } from "../bus/event-bus.js";
-import { describeError } from "../errors.js";
+import { ErrorCodes, EventBusError, describeError } from "../errors.js";
 import { onStopSignals } from "../lifecycle/stop-signals.js";
 import { runStopSteps } from "../lifecycle/stop-steps.js";
 import { RequestsInFlight } from "./close-http-server.js";
@@ -60,7 +60,9 @@ export function gracefulShutdown(server: Server, options: GracefulShutdownOption
           name: "close the HTTP server",
           run: async () => {
             const cut = await requests.close(timeoutMs);
-            if (cut > 0) logger.warn({ requests: cut, timeoutMs }, "requests still running after the timeout: their connections were closed");
+            if (cut > 0) {
+              throw new EventBusError(ErrorCodes.SHUTDOWN_TIMEOUT, `${cut} request(s) still running after the timeout of ${timeoutMs} ms: their connections were closed`);
+            }
           },
         },
         { name: "drain the bus", run: () => ((stage = "draining the bus"), bus.drain()) },
