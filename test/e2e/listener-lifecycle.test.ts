@@ -3,7 +3,7 @@
 // after a failed start); a setup error or a class that cannot be built fails the start with
 // exit 1, a typed error naming the culprit, and nothing created on the server.
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
@@ -38,7 +38,7 @@ after(async () => {
 /** A project folder with a nats-events.config.js holding `config`; returns the folder. */
 async function project(name: string, config: Record<string, unknown>): Promise<string> {
   const folder = path.join(dir!, name);
-  await import("node:fs/promises").then((fs) => fs.mkdir(folder));
+  await mkdir(folder);
   await writeFile(path.join(folder, "package.json"), JSON.stringify({ name, private: true, type: "module" }));
   await writeFile(path.join(folder, "nats-events.config.js"), `export default ${JSON.stringify(config, null, 2)};\n`);
   return folder;

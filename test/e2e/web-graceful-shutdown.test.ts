@@ -9,6 +9,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { freePort, startNatsServer, type NatsServer } from "../helpers/nats-server.js";
 import { Pm2 } from "../helpers/pm2.js";
 import { ROOT, fixture } from "../helpers/processes.js";
+import { openRequest } from "../helpers/held-response.js";
 import { uniqueName } from "../helpers/unique.js";
 
 const WAIT_MS = 20_000;
@@ -30,36 +31,6 @@ after(async () => {
   await raw?.close();
   await nats?.stop();
 });
-
-/** A response whose headers arrived; `body` resolves when the server ended it (or rejects when the connection broke). */
-function post(url: string, agent: http.Agent): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Promise<string> }> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(url, { method: "POST", agent }, (response) => {
-      const body = new Promise<string>((done, broken) => {
-        let text = "";
-        response.setEncoding("utf8");
-        response.on("data", (chunk: string) => (text += chunk));
-        response.once("end", () => done(text));
-        response.once("aborted", () => broken(new Error(`the response to POST ${url} was cut off after ${JSON.stringify(text)}`)));
-        response.once("error", broken);
-      });
-      body.catch(() => undefined); // awaited by the test later; a cut-off body must not count as unhandled meanwhile
-      resolve({ status: response.statusCode!, headers: response.headers, body });
-    });
-    request.setTimeout(WAIT_MS, () => request.destroy(new Error(`POST ${url}: no response within ${WAIT_MS} ms`)));
-    request.once("error", reject);
-    request.end();
-  });
-}
-
-function get(url: string, agent: http.Agent): Promise<number> {
-  return new Promise((resolve, reject) => {
-    http.get(url, { agent }, (response) => {
-      response.resume();
-      response.once("end", () => resolve(response.statusCode!));
-    }).once("error", reject);
-  });
-}
 
 test("pm2 stop: a request in flight that publishes completes, its event is stored, the process exits cleanly", async (t) => {
   const name = uniqueName("web");
@@ -85,8 +56,10 @@ test("pm2 stop: a request in flight that publishes completes, its event is store
   // One keep-alive connection left idle, one request held in flight by the route.
   const idle = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const busy = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  assert.equal(await get(`${baseUrl}/healthz`, idle), 200);
-  const response = await post(`${baseUrl}/orders/order-1`, busy);
+  const health = await openRequest("GET", `${baseUrl}/healthz`, { agent: idle });
+  assert.equal(health.status, 200);
+  await health.body;
+  const response = await openRequest("POST", `${baseUrl}/orders/order-1`, { agent: busy });
   assert.equal(response.status, 200);
 
   await pm2!.run(["stop", name], KILL_TIMEOUT_MS + WAIT_MS);

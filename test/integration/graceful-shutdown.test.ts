@@ -10,6 +10,7 @@ import { after, before, test } from "node:test";
 import express from "express";
 import { ErrorCodes, EventBus, gracefulShutdown } from "../../src/index.js";
 import { startNatsServer, type NatsServer } from "../helpers/nats-server.js";
+import { openRequest } from "../helpers/held-response.js";
 import { Collector, waitFor } from "../helpers/unique.js";
 import { capturingLogger, listenOnFreePort, type CapturedLine } from "./support.js";
 
@@ -54,23 +55,6 @@ async function start(): Promise<Setup> {
   return { bus, lines, server, baseUrl, exits: new Collector<number>(), release };
 }
 
-/** GET whose promise resolves at the headers; `body` settles when the response ends or breaks. */
-function get(url: string, agent?: http.Agent): Promise<{ body: Promise<string> }> {
-  return new Promise((resolve, reject) => {
-    http.get(url, { agent }, (response) => {
-      const body = new Promise<string>((done, broken) => {
-        let text = "";
-        response.setEncoding("utf8");
-        response.on("data", (chunk: string) => (text += chunk));
-        response.once("end", () => done(text));
-        response.once("aborted", () => broken(new Error("connection closed before the response ended")));
-      });
-      body.catch(() => undefined); // awaited later by the test
-      resolve({ body });
-    }).once("error", reject);
-  });
-}
-
 test("idempotent, waits for the request in flight, closes idle keep-alive sockets, drains, then tears down, exit 0", TEST_OPTIONS, async () => {
   const { bus, lines, server, baseUrl, exits, release } = await start();
   const order: string[] = [];
@@ -81,9 +65,9 @@ test("idempotent, waits for the request in flight, closes idle keep-alive socket
   // Keep-alive clients that never close by themselves: one socket left idle, one busy at the stop.
   const idle = new http.Agent({ keepAlive: true });
   const busy = new http.Agent({ keepAlive: true });
-  assert.equal(await (await get(`${baseUrl}/ok`, idle)).body, "ok");
-  assert.equal(await (await get(`${baseUrl}/ok`, busy)).body, "ok");
-  const inFlight = await get(`${baseUrl}/hold`, busy);
+  assert.equal(await (await openRequest("GET", `${baseUrl}/ok`, { agent: idle })).body, "ok");
+  assert.equal(await (await openRequest("GET", `${baseUrl}/ok`, { agent: busy })).body, "ok");
+  const inFlight = await openRequest("GET", `${baseUrl}/hold`, { agent: busy });
   const stopping = handle.shutdown();
   assert.equal(handle.shutdown(), stopping, "shutdown() runs once");
   await waitFor(() => !server.listening, WAIT_MS, "the server to stop accepting connections");
@@ -107,9 +91,9 @@ test("requests still running after timeoutMs: their connections are closed, EB_E
   const { bus, lines, server, baseUrl, exits, release } = await start();
   let tornDown = false;
   const handle = gracefulShutdown(server, { bus, timeoutMs: 200, exit: exits.push, teardown: () => void (tornDown = true) });
-  const stuck = await get(`${baseUrl}/hold`);
+  const stuck = await openRequest("GET", `${baseUrl}/hold`);
   assert.equal(await handle.shutdown(), 1);
-  await assert.rejects(stuck.body, /connection closed before the response ended/);
+  await assert.rejects(stuck.body, /the connection closed before the response ended/);
   const failed = lines.find((line) => line.message === "stopping: could not close the HTTP server");
   assert.ok(failed, JSON.stringify(lines.map((line) => line.text)));
   assert.equal((failed.fields as { code?: string }).code, ErrorCodes.SHUTDOWN_TIMEOUT);
@@ -124,7 +108,7 @@ test("requests still running after timeoutMs: their connections are closed, EB_E
 test("signals: the first starts the stop; a second exits 130 at once, naming the step it cut short", TEST_OPTIONS, async () => {
   const { bus, lines, server, baseUrl, exits, release } = await start();
   const handle = gracefulShutdown(server, { bus, signals: ["SIGUSR2"], exit: exits.push });
-  await get(`${baseUrl}/hold`);
+  await openRequest("GET", `${baseUrl}/hold`);
   process.kill(process.pid, "SIGUSR2");
   await waitFor(() => !server.listening, WAIT_MS, "the first signal to close the server");
   const started = lines.find((line) => line.message.startsWith("stopping: closing the HTTP server"));
