@@ -2,10 +2,9 @@ import path from "node:path";
 import type { DependencyContainer } from "tsyringe";
 import type { EventBus } from "../bus/event-bus.js";
 import type { EventBusOptions } from "../bus/options.js";
-import { describeError } from "../errors.js";
 import { runListenerSetup, type ListenerTeardown } from "../lifecycle/listener-setup.js";
 import { onStopSignals } from "../lifecycle/stop-signals.js";
-import { runStopSteps } from "../lifecycle/stop-steps.js";
+import { logStopOutcome, runStopSteps } from "../lifecycle/stop-steps.js";
 import type { Logger } from "../logger.js";
 
 /**
@@ -30,7 +29,7 @@ export class ListenerLifecycle {
     onStopSignals(
       (signal) => {
         this.logger.info({ signal, timeoutMs: this.options.drainTimeoutMs }, "stopping: draining subscriptions and waiting for handlers in flight");
-        void this.exit(0, "stopped cleanly");
+        void this.exit();
       },
       { onForcedStop: (signal) => this.logger.warn({ signal }, "second signal: exiting without waiting for handlers") },
     );
@@ -62,12 +61,9 @@ export class ListenerLifecycle {
     return this.#stopped;
   }
 
-  /** Stops, then exits with `code` (1 if the stop failed), logging `message` or the failure. */
-  async exit(code: number, message: string): Promise<never> {
+  /** Stops, then exits: 0 when the stop went well, 1 with `failedBecause` or the stop's first failure. */
+  async exit(failedBecause?: string): Promise<never> {
     const failure = await this.stop();
-    if (failure !== undefined && code === 0) [code, message] = [1, `stopped with an error: ${describeError(failure)}`];
-    if (code === 0) this.logger.info({ code }, message);
-    else this.logger.error({ code }, message);
-    process.exit(code);
+    process.exit(logStopOutcome(this.logger, failure, failedBecause));
   }
 }

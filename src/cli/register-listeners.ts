@@ -50,7 +50,7 @@ export async function registerListeners(modules: string[], flags: ConnectionFlag
   listening = true;
   bus.onStatusChange((status) => {
     // The transport gave up reconnecting (maxAttempts reached): exit so pm2 restarts us.
-    if (status === "closed" && !stopping.signal.aborted) void lifecycle.exit(1, "connection closed for good; exiting so the process manager restarts it");
+    if (status === "closed" && !stopping.signal.aborted) void lifecycle.exit("connection closed for good; exiting so the process manager restarts it");
   });
   process.send?.("ready");
   logger.info({ listeners: specs.length }, "ready"); // pino adds the pid to every line

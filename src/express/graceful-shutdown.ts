@@ -1,9 +1,9 @@
 import type { Server } from "node:http";
 import { container } from "tsyringe";
 import { EventBus } from "../bus/event-bus.js";
-import { ErrorCodes, EventBusError, describeError } from "../errors.js";
+import { ErrorCodes, EventBusError } from "../errors.js";
 import { onStopSignals } from "../lifecycle/stop-signals.js";
-import { runStopSteps } from "../lifecycle/stop-steps.js";
+import { logStopOutcome, runStopSteps } from "../lifecycle/stop-steps.js";
 import { RequestsInFlight } from "./close-http-server.js";
 
 export interface GracefulShutdownOptions {
@@ -70,9 +70,7 @@ export function gracefulShutdown(server: Server, options: GracefulShutdownOption
       ],
       logger,
     );
-    const code = failure === undefined ? 0 : 1;
-    if (code === 0) logger.info({ code }, "stopped cleanly");
-    else logger.error({ code }, `stopped with an error: ${describeError(failure)}`);
+    const code = logStopOutcome(logger, failure);
     exit(code);
     return code;
   };

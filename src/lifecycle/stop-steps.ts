@@ -25,3 +25,17 @@ export async function runStopSteps(steps: readonly StopStep[], logger: Logger): 
   }
   return failure;
 }
+
+/**
+ * The last line of a stop, and the exit code that goes with it: "stopped cleanly" (0), or
+ * `reason` / "stopped with an error: <first failure>" (1).
+ */
+export function logStopOutcome(logger: Logger, failure: unknown, reason?: string): number {
+  const problem = reason ?? (failure === undefined ? undefined : `stopped with an error: ${describeError(failure)}`);
+  if (problem === undefined) {
+    logger.info({ code: 0 }, "stopped cleanly");
+    return 0;
+  }
+  logger.error({ code: 1 }, problem);
+  return 1;
+}
