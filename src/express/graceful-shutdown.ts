@@ -41,7 +41,8 @@ const installed = new WeakMap<Server, GracefulShutdown>();
  * accepting connections and closes idle keep-alive sockets, requests in flight finish (so what
  * they publish is sent), the bus drains, `teardown` runs, and the process exits 0 (1 if a step
  * failed). A second signal exits at once with 130 after a warning that names what it cut short.
- * Calling it again for the same server returns the first call's handle.
+ * Calling it again for the same server returns the first call's handle. Call it right after
+ * `listen()`: it counts (and reports) only the requests that start after it.
  */
 export function gracefulShutdown(server: Server, options: GracefulShutdownOptions = {}): GracefulShutdown {
   const existing = installed.get(server);
