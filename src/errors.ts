@@ -66,6 +66,10 @@ export const ErrorCodes = {
   INVALID_CONTRACT: "EB_ERR_INVALID_CONTRACT",
   /** Two different contracts were defined for one subject. */
   DUPLICATE_CONTRACT: "EB_ERR_DUPLICATE_CONTRACT",
+  /** The testing kit could not start a nats-server (binary missing or not executable, or it did not start). */
+  TEST_SERVER: "EB_ERR_TEST_SERVER",
+  /** The testing kit's `settled()` timed out: a handler is still running (or a bus is not closed between tests). */
+  NOT_SETTLED: "EB_ERR_NOT_SETTLED",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
