@@ -1,8 +1,7 @@
-import path from "node:path";
 import type { DependencyContainer } from "tsyringe";
 import type { EventBus } from "../bus/event-bus.js";
 import type { EventBusOptions } from "../bus/options.js";
-import { runListenerSetup, type ListenerTeardown } from "../lifecycle/listener-setup.js";
+import { runConfiguredSetup, type ListenerTeardown } from "../lifecycle/listener-setup.js";
 import { onStopSignals } from "../lifecycle/stop-signals.js";
 import { logStopOutcome, runStopSteps } from "../lifecycle/stop-steps.js";
 import type { Logger } from "../logger.js";
@@ -37,10 +36,7 @@ export class ListenerLifecycle {
 
   /** Runs the `setup` module (relative to the config file, else cwd); its teardown is kept for stop(). */
   async setup(container: DependencyContainer, configFile: string | undefined): Promise<void> {
-    const { setup } = this.options;
-    if (setup === undefined) return;
-    const baseDir = configFile ? path.dirname(configFile) : process.cwd();
-    this.#teardown = runListenerSetup(setup, baseDir, { container, bus: this.bus, logger: this.logger, options: this.options });
+    this.#teardown = runConfiguredSetup(configFile, { container, bus: this.bus, logger: this.logger, options: this.options });
     await this.#teardown;
   }
 

@@ -29,6 +29,18 @@ export type ListenerTeardown = () => void | Promise<void>;
 export type ListenerSetup = (context: ListenerSetupContext) => void | ListenerTeardown | Promise<void | ListenerTeardown>;
 
 /**
+ * Runs the setup module the `setup` option names, if any: relative to the config file's folder
+ * (else the working directory), as `listeners` are. register-listeners and the offline
+ * `nats-events listeners` check both start here, so a class whose dependencies the setup
+ * registers is built the same way in both.
+ */
+export function runConfiguredSetup(configFile: string | undefined, context: ListenerSetupContext): Promise<ListenerTeardown | undefined> {
+  const { setup } = context.options;
+  if (setup === undefined) return Promise.resolve(undefined);
+  return runListenerSetup(setup, configFile ? path.dirname(configFile) : process.cwd(), context);
+}
+
+/**
  * Imports the setup module (`file` relative to `baseDir`), runs it and returns its teardown,
  * wrapped so a failure names the module. Every problem is an EB_ERR_SETUP naming the file.
  */

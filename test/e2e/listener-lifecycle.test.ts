@@ -165,3 +165,13 @@ test("a listener class that cannot be built: exit 1 naming the class, no consume
   assert.equal(child.logs("create consumer").length, 0, child.output());
   t.diagnostic(`stderr: ${child.stderrLines.join(" ").slice(0, 300)}`);
 });
+
+test("nats-events listeners runs the setup module before its offline build check, and its teardown after", async () => {
+  const cwd = await project("offline-check", { transport: "nats", listeners: [fixture("pool.listener.js")], setup: SETUP_MODULE });
+  const child = await group.run(["listeners"], { name: "offline-check", cwd, env: { E2E_POOL_SUBJECT: `life.${uniqueName("offline")}` } });
+  // PoolListener injects what only the setup registers: without the setup this exits 1 with EB_ERR_LISTENER_RESOLVE.
+  assert.equal(child.exit?.code, 0, child.output());
+  assert.ok(child.stdoutLines.some((line) => line.includes("PoolListener.")), `PoolListener is not in the table\n${child.output()}`);
+  assert.equal(child.events("setup").length, 1, child.output());
+  assert.equal(child.events("teardown").length, 1, child.output());
+});
