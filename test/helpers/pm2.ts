@@ -20,6 +20,14 @@ export interface Pm2App {
   autorestart?: boolean;
 }
 
+export interface Pm2Options {
+  /**
+   * The signal the daemon stops apps with (pm2 7 reads PM2_KILL_SIGNAL once, when its daemon
+   * starts; there is no per-app setting). Default: pm2's own, SIGINT.
+   */
+  killSignal?: NodeJS.Signals;
+}
+
 /**
  * A real pm2 daemon of its own: PM2_HOME in a temporary directory, so a test never sees or
  * touches the user's pm2. Each app's stdout goes to `<home>/<name>.out.log` (read it with logLines()).
@@ -27,15 +35,19 @@ export interface Pm2App {
  */
 export class Pm2 {
   readonly #group = new ProcessGroup();
-  private constructor(readonly home: string) {}
+  private constructor(
+    readonly home: string,
+    private readonly env: Record<string, string>,
+  ) {}
 
-  static async start(): Promise<Pm2> {
-    return new Pm2(await mkdtemp(path.join(os.tmpdir(), "nats-events-pm2-")));
+  static async start(options: Pm2Options = {}): Promise<Pm2> {
+    const home = await mkdtemp(path.join(os.tmpdir(), "nats-events-pm2-"));
+    return new Pm2(home, { PM2_HOME: home, ...(options.killSignal && { PM2_KILL_SIGNAL: options.killSignal }) });
   }
 
   /** Runs `pm2 <args>` to its end; rejects with the output when it exits non-zero. */
   async run(args: readonly string[], timeoutMs = 30_000): Promise<string> {
-    const command = this.#group.spawn(process.execPath, [PM2_CLI, ...args], { name: `pm2 ${args[0]}`, env: { PM2_HOME: this.home } });
+    const command = this.#group.spawn(process.execPath, [PM2_CLI, ...args], { name: `pm2 ${args[0]}`, env: this.env });
     const exit = await command.waitForExit(timeoutMs, `"pm2 ${args.join(" ")}" to finish`);
     if (exit.code !== 0) throw new Error(`"pm2 ${args.join(" ")}" exited with ${exit.signal ?? exit.code}\n${command.output()}`);
     return command.stdoutLines.join("\n");
