@@ -119,8 +119,14 @@ export interface EventBusOptions {
   retry: RetryPolicy;
   /** JetStream: how long the server waits for an ack before redelivering; long handlers send "working" at half of it. */
   ackWaitMs: number;
-  /** JetStream: how long publish waits for the server's PubAck. */
+  /** JetStream: how long publish waits for the server's PubAck (each attempt, when retrying). */
   publishTimeoutMs: number;
+  /**
+   * JetStream: the longest a publish keeps retrying (same Nats-Msg-Id) while its stream is
+   * briefly unavailable (a leader election: no responders, 503, no PubAck), before it rejects
+   * with EB_ERR_STREAM_UNAVAILABLE. A publish without msgId gets a generated one. 0: no retry.
+   */
+  publishRetryMs: number;
   /**
    * JetStream: create configured streams that do not exist yet when connecting, so a web
    * process can publish before the first `provision` (existing streams are never changed here).
@@ -169,6 +175,7 @@ export const defaultOptions: EventBusOptions = {
   retry: { maxDeliver: 5, initialDelayMs: 1_000, maxDelayMs: 60_000 },
   ackWaitMs: 30_000,
   publishTimeoutMs: 5_000,
+  publishRetryMs: 10_000,
   createStreamsOnConnect: true,
   stan: { clusterId: "test-cluster", durableNames: {}, headers: "drop" },
   metrics: true,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ErrorCodes, EventBusError, ValidationError, eventBusErrorHandler } from "../../src/index.js";
+import { ErrorCodes, EventBusError, StreamUnavailableError, ValidationError, eventBusErrorHandler } from "../../src/index.js";
 
 function answer(err: unknown): { status: number; body: { error: string; message: string } } | "next" {
   let status = 0;
@@ -33,5 +33,10 @@ describe("eventBusErrorHandler: contract errors", () => {
   test("no PubAck from JetStream in time is a 503 (retryable); no stream for the subject is a 500 (configuration)", () => {
     assert.equal((answer(new EventBusError(ErrorCodes.PUBLISH_ACK, "x")) as { status: number }).status, 503);
     assert.equal((answer(new EventBusError(ErrorCodes.NO_STREAM, "x")) as { status: number }).status, 500);
+  });
+
+  test("a stream unavailable for all of publishRetryMs (a leader election that outlasted it) is a 503 with its code", () => {
+    const err = new StreamUnavailableError('stream "ORDERS" was unavailable', { subject: "orders.created", msgId: "m-1", mayBeStored: true, attempts: 9 });
+    assert.deepEqual(answer(err), { status: 503, body: { error: "EB_ERR_STREAM_UNAVAILABLE", message: 'stream "ORDERS" was unavailable' } });
   });
 });
