@@ -62,6 +62,8 @@ export const ErrorCodes = {
   DUPLICATE_CONTRACT: "EB_ERR_DUPLICATE_CONTRACT",
   /** JetStream: the stream did not accept a publish within publishRetryMs (no leader: an election, or too few of its nodes up); the error says whether it may be stored. */
   STREAM_UNAVAILABLE: "EB_ERR_STREAM_UNAVAILABLE",
+  /** A request was sent to a subject a JetStream stream captures: the stream would store it and answer with its PubAck, not a responder. */
+  REQUEST_TO_STREAM: "EB_ERR_REQUEST_TO_STREAM",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

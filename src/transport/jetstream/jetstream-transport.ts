@@ -3,6 +3,7 @@ import { errors as natsErrors } from "@nats-io/transport-node";
 import type { EventBusOptions, StreamOptions } from "../../bus/options.js";
 import { ErrorCodes, EventBusError, describeError } from "../../errors.js";
 import { NatsCoreTransport, payloadTooLarge, toNatsHeaders } from "../nats-core.js";
+import { requestToStreamError } from "../pub-ack-reply.js";
 import type {
   BusStatus,
   ConnectionInfo,
@@ -98,7 +99,10 @@ export class JetStreamTransport implements Transport {
     }
   }
 
-  request(subject: string, data: Uint8Array, options: RequestOptions): Promise<InboundMessage> {
+  /** Rejects before sending when a configured stream captures the subject (it would store the request and answer with a PubAck). */
+  async request(subject: string, data: Uint8Array, options: RequestOptions): Promise<InboundMessage> {
+    const stream = streamCovering(subject, this.#streams);
+    if (stream) throw requestToStreamError(subject, stream.name);
     return this.#core.request(subject, data, options);
   }
 
