@@ -7,6 +7,7 @@ export { loadOptions, environmentVariables, type LoadedOptions, type LoadOptions
 export { defaultOptions, type EventBusOptions, type EventBusOptionsInput, type TransportName, type LogLevel, type StreamOptions, type RetryPolicy } from "./bus/options.js";
 export { ErrorCodes, EventBusError, NonRetryableError, RemoteError, ValidationError, isEventBusError, type ErrorCode, type ValidationIssue } from "./errors.js";
 export { StreamUnavailableError } from "./errors.js";
+export type { ReplicationState, ReplicaState } from "./transport/transport.js";
 export type { Codec } from "./codec/codec.js";
 export { JsonCodec, type JsonCodecOptions } from "./codec/json-codec.js";
 export type { KeyCase } from "./codec/key-case.js";

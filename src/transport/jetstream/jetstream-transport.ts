@@ -138,12 +138,12 @@ export class JetStreamTransport implements Transport {
   }
 
   inspect(): Promise<StreamState[]> {
-    return inspectStreams(this.manager, this.#streams);
+    return inspectStreams(this.manager, this.#streams, this.#core.connection.info?.server_name);
   }
 
   consumerStates(specs: readonly SubscriptionSpec[]): Promise<ConsumerState[]> {
     const durable = specs.filter((spec) => spec.durable);
-    return inspectConsumers(this.manager, durable.map((spec) => consumerTarget(spec, this.#streams, this.options)));
+    return inspectConsumers(this.manager, durable.map((spec) => consumerTarget(spec, this.#streams, this.options)), this.#core.connection.info?.server_name);
   }
 
   connectionInfo(): Promise<ConnectionInfo> {
