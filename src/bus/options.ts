@@ -188,3 +188,24 @@ export const defaultOptions: EventBusOptions = {
 export function redactCredentials(text: string): string {
   return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^@/\s]*@/gi, "$1***@");
 }
+
+const HIDDEN = "***";
+
+/**
+ * The options as `bus.options` shows them: every secret replaced by "***" (passwords, tokens,
+ * nkey seeds, the user name, the userinfo of every server URL), so printing or serving them
+ * cannot leak one. A set secret still shows that it is set. The transport keeps the real values.
+ */
+export function withoutCredentials(options: EventBusOptions): EventBusOptions {
+  const hide = (value: string | undefined) => (value === undefined ? undefined : HIDDEN);
+  const { user, pass, token, nkeySeed, credsFile } = options.auth;
+  const auth: AuthOptions = Object.fromEntries(
+    Object.entries({ user: hide(user), pass: hide(pass), token: hide(token), nkeySeed: hide(nkeySeed), credsFile }).filter(([, value]) => value !== undefined),
+  );
+  return {
+    ...options,
+    servers: options.servers.map(redactCredentials),
+    auth,
+    stan: options.stan.url === undefined ? options.stan : { ...options.stan, url: redactCredentials(options.stan.url) },
+  };
+}
