@@ -8,16 +8,19 @@
  *     --trigger kill,stepdown   SIGKILL of the stream leader, or $JS.API.STREAM.LEADER.STEPDOWN (default both)
  *     --api publish,publishAll  8 callers awaiting publish() each, or one caller of publishAll batches (default both)
  *     --runs N                  runs per combination (default 3)
- *     --retry-ms N              the publishRetryMs option (default: leave the bus's default)
+ *     --retry-ms N              the publishRetryMs option (default: the bus's default)
+ *     --publish-timeout-ms N    the publishTimeoutMs option (default: the bus's default)
  *
- * It uses the test kit's cluster launcher (test/helpers/nats-cluster.ts): the one place
- * that knows how to start three routed nodes.
+ * It uses the test kit's cluster launcher and publish load (test/helpers/): the one place
+ * that knows how to start three routed nodes, and the same callers the cluster tests run.
  */
 import { parseArgs } from "node:util";
-import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { EventBus, isEventBusError } from "../src/index.js";
+import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { EventBus } from "../src/index.js";
+import { waitUntilPlaceable } from "../test/helpers/cluster-placement.js";
 import { startNatsCluster } from "../test/helpers/nats-cluster.js";
+import { startPublishLoad, storedKeyCounts, type PublishCall } from "../test/helpers/publish-load.js";
 import { pollUntil } from "../test/helpers/unique.js";
 
 const { values } = parseArgs({
@@ -26,6 +29,7 @@ const { values } = parseArgs({
     api: { type: "string", default: "publish,publishAll" },
     runs: { type: "string", default: "3" },
     "retry-ms": { type: "string" },
+    "publish-timeout-ms": { type: "string" },
     callers: { type: "string", default: "8" },
     "after-ms": { type: "string", default: "12000" },
   },
@@ -37,13 +41,6 @@ const callers = Number(values.callers);
 const afterMs = Number(values["after-ms"]);
 const BEFORE_MS = 2_000;
 const BATCH = 200;
-
-interface Call {
-  readonly started: number;
-  readonly ended: number;
-  readonly keys: readonly string[];
-  readonly error?: string;
-}
 
 interface RunResult {
   trigger: string;
@@ -64,6 +61,7 @@ interface RunResult {
 const cluster = await startNatsCluster();
 const admin = await connect({ servers: cluster.urls, name: "election-bench-admin" });
 const jsm = await jetstreamManager(admin);
+await waitUntilPlaceable(jsm, 3);
 const results: RunResult[] = [];
 try {
   for (const trigger of triggers) {
@@ -91,82 +89,36 @@ async function oneRun(stream: string, trigger: "kill" | "stepdown", api: "publis
     logLevel: "silent",
     metrics: false,
     ...(values["retry-ms"] === undefined ? {} : ({ publishRetryMs: Number(values["retry-ms"]) } as object)),
+    ...(values["publish-timeout-ms"] === undefined ? {} : { publishTimeoutMs: Number(values["publish-timeout-ms"]) }),
   });
   const leader = await streamLeader(jsm, stream);
-  const calls: Call[] = [];
-  let stop = false;
-  const loops =
-    api === "publish"
-      ? Array.from({ length: callers }, (_, caller) => publishLoop(bus, subject, `c${caller}`, calls, () => stop))
-      : [publishAllLoop(bus, subject, calls, () => stop)];
+  const load = startPublishLoad(bus, subject, api === "publish" ? { callers, paceMs: 5 } : { callers: 0, batch: BATCH, paceMs: 20 });
   await new Promise((resolve) => setTimeout(resolve, BEFORE_MS));
   const triggeredAt = Date.now();
   if (trigger === "kill") await cluster.node(leader).kill();
   else await admin.request(`$JS.API.STREAM.LEADER.STEPDOWN.${stream}`, undefined, { timeout: 5_000 });
   await new Promise((resolve) => setTimeout(resolve, afterMs));
-  stop = true;
-  await Promise.all(loops);
+  const calls = await load.stop();
   await bus.close();
 
   if (trigger === "kill") {
     await cluster.node(leader).restart();
     await pollUntil(async () => ((await jsm.streams.info(stream)).cluster?.replicas?.every((replica) => replica.current) ? true : undefined), 60_000, "every replica current again");
   }
-  const stored = await storedKeys(admin, stream);
+  const stored = await pollUntil(() => storedKeyCounts(admin, stream), 30_000, `the contents of ${stream}`);
   return measure(trigger, api, calls, stored, triggeredAt);
-}
-
-async function publishLoop(bus: EventBus, subject: string, caller: string, calls: Call[], stopped: () => boolean): Promise<void> {
-  for (let i = 0; !stopped(); i++) {
-    const key = `${caller}-${i}`;
-    const started = Date.now();
-    try {
-      await bus.publish(subject, { key });
-      calls.push({ started, ended: Date.now(), keys: [key] });
-    } catch (err) {
-      calls.push({ started, ended: Date.now(), keys: [key], error: isEventBusError(err) ? err.code : String(err) });
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-async function publishAllLoop(bus: EventBus, subject: string, calls: Call[], stopped: () => boolean): Promise<void> {
-  for (let batch = 0; !stopped(); batch++) {
-    const keys = Array.from({ length: BATCH }, (_, i) => `b${batch}-${i}`);
-    const started = Date.now();
-    try {
-      await bus.publishAll(keys.map((key) => ({ subject, data: { key } })), { maxInFlight: 64 });
-      calls.push({ started, ended: Date.now(), keys });
-    } catch (err) {
-      // Which messages of a failed batch were stored is unknown to the caller: count none as acknowledged.
-      calls.push({ started, ended: Date.now(), keys, error: isEventBusError(err) ? err.code : String(err) });
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 async function streamLeader(manager: JetStreamManager, stream: string): Promise<string> {
   return pollUntil(async () => (await manager.streams.info(stream)).cluster?.leader, 30_000, `a leader for ${stream}`);
 }
 
-/** Every stored message's key, with how often it is stored (read with an ordered consumer). */
-async function storedKeys(nc: NatsConnection, stream: string): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  const last = (await jsm.streams.info(stream)).state.last_seq;
-  if (last === 0) return counts;
-  const consumer = await jetstream(nc).consumers.get(stream);
-  const messages = await consumer.consume();
-  for await (const message of messages) {
-    const { key } = message.json<{ key: string }>();
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-    if (message.seq >= last) break;
-  }
-  return counts;
-}
-
-function measure(trigger: string, api: string, calls: readonly Call[], stored: Map<string, number>, triggeredAt: number): RunResult {
+function measure(trigger: string, api: string, calls: readonly PublishCall[], stored: Map<string, number>, triggeredAt: number): RunResult {
   const failures: Record<string, number> = {};
-  for (const call of calls) if (call.error) failures[call.error] = (failures[call.error] ?? 0) + 1;
+  for (const call of calls) {
+    const code = call.error?.split(":")[0];
+    if (code) failures[code] = (failures[code] ?? 0) + 1;
+  }
   const acknowledged = calls.filter((call) => !call.error).flatMap((call) => call.keys);
   const failedKeys = calls.filter((call) => call.error).flatMap((call) => call.keys);
   const ackTimes = calls.filter((call) => !call.error && call.ended >= triggeredAt - 1_000).map((call) => call.ended).sort((a, b) => a - b);
