@@ -8,7 +8,7 @@ export function leaderText(replication: ReplicationState | null): string {
 
 /**
  * The REPLICAS column: the configured count, then each follower's health, e.g.
- * `3 (n1 current, n3 12 behind, seen 4.2 s ago)`; `1` on a single server.
+ * `3 (n1 current, n3 not current (lag 12, last seen 4.2 s ago))`; `1` on a single server.
  */
 export function replicasText(replication: ReplicationState | null): string {
   if (!replication) return "-";
@@ -17,8 +17,8 @@ export function replicasText(replication: ReplicationState | null): string {
   const described = followers.map((peer) => {
     if (peer.offline) return `${peer.server} offline`;
     if (peer.current) return `${peer.server} current`;
-    const seen = peer.lastSeenMs === null ? "" : `, seen ${(peer.lastSeenMs / 1000).toFixed(1)} s ago`;
-    return `${peer.server} ${peer.lag} behind${seen}`;
+    const seen = peer.lastSeenMs === null ? "" : `, last seen ${(peer.lastSeenMs / 1000).toFixed(1)} s ago`;
+    return `${peer.server} not current (lag ${peer.lag}${seen})`;
   });
   return `${replication.replicas} (${described.join(", ")})`;
 }
