@@ -83,7 +83,7 @@ function classifyAttemptFailure(err: unknown, streamOf: () => string | undefined
     return { retry: true, mayBeStored: true, reason: "no PubAck in time (the stream leader may have gone away after storing it)" };
   }
   if (causes(err).some((cause) => cause instanceof natsErrors.NoRespondersError) && streamOf() !== undefined) {
-    return { retry: true, mayBeStored: false, reason: "no responders (the stream has no leader, e.g. during a leader election)" };
+    return { retry: true, mayBeStored: false, reason: "no responders: the stream has no leader (an election, or too few of its nodes up) or does not exist on the server" };
   }
   if (err instanceof JetStreamApiError && err.status === 503) {
     return { retry: true, mayBeStored: false, reason: `the stream answered 503: ${err.message}` };
