@@ -60,6 +60,10 @@ export const ErrorCodes = {
   INVALID_CONTRACT: "EB_ERR_INVALID_CONTRACT",
   /** Two different contracts were defined for one subject. */
   DUPLICATE_CONTRACT: "EB_ERR_DUPLICATE_CONTRACT",
+  /** The testing kit could not start a nats-server (binary missing or not executable, or it did not start). */
+  TEST_SERVER: "EB_ERR_TEST_SERVER",
+  /** The testing kit's `settled()` timed out: a handler is still running (or a bus is not closed between tests). */
+  NOT_SETTLED: "EB_ERR_NOT_SETTLED",
   /** JetStream: the stream did not accept a publish within publishRetryMs (no leader: an election, or too few of its nodes up); the error says whether it may be stored. */
   STREAM_UNAVAILABLE: "EB_ERR_STREAM_UNAVAILABLE",
   /** A request was sent to a subject a JetStream stream captures: the stream would store it and answer with its PubAck, not a responder. */

@@ -150,6 +150,11 @@ export interface SendOptions {
   readonly msgId?: string;
 }
 
+/** What holds one copy only reports (a server that is not clustered, or the in-process store): it leads, nobody follows. */
+export function singleCopy(holder: string): ReplicationState {
+  return { leader: holder, replicas: 1, peers: [{ server: holder, role: "leader", current: true, offline: false, lag: 0, lastSeenMs: null }] };
+}
+
 /** The receipt of transports that store nothing. */
 export const NOT_STORED: PublishReceipt = Object.freeze({ duplicate: false });
 

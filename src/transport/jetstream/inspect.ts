@@ -1,6 +1,6 @@
 import type { ClusterInfo, ConsumerInfo, JetStreamManager } from "@nats-io/jetstream";
 import type { StreamOptions } from "../../bus/options.js";
-import type { ConsumerState, ReplicationState, StreamState } from "../transport.js";
+import { singleCopy, type ConsumerState, type ReplicationState, type StreamState } from "../transport.js";
 import type { ConsumerTarget } from "./provisioning.js";
 
 /** What the server holds for the configured streams: counts of each, and every consumer it has (leftovers of renamed groups too). */
@@ -69,8 +69,9 @@ const NS_PER_MS = 1_000_000;
  * holds the only copy. During an election there is no leader (the followers stay listed).
  */
 function replicationState(cluster: ClusterInfo | undefined, configured: number | undefined, server: string | undefined): ReplicationState {
-  const leader = cluster ? (cluster.leader ?? null) : (server ?? null);
-  const followers = (cluster?.replicas ?? []).map((peer) => ({
+  if (!cluster) return server ? singleCopy(server) : { leader: null, replicas: configured ?? 1, peers: [] };
+  const leader = cluster.leader ?? null;
+  const followers = (cluster.replicas ?? []).map((peer) => ({
     server: peer.name,
     role: "follower" as const,
     current: peer.current,
@@ -78,7 +79,7 @@ function replicationState(cluster: ClusterInfo | undefined, configured: number |
     lag: peer.lag ?? 0,
     lastSeenMs: peer.active === undefined ? null : Math.round(peer.active / NS_PER_MS),
   }));
-  const peers = leader === null ? followers : [{ server: leader, role: "leader" as const, current: true, offline: false, lag: 0, lastSeenMs: null }, ...followers];
+  const peers = leader === null ? followers : [...singleCopy(leader).peers, ...followers];
   return { leader, replicas: configured ?? peers.length, peers };
 }
 
