@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { EventBus } from "../src/index.js";
-import { waitUntilPlaceable } from "../test/helpers/cluster-placement.js";
+import { waitUntilPlaceable } from "../test/helpers/cluster-fixture.js";
 import { startNatsCluster } from "../test/helpers/nats-cluster.js";
 import { startPublishLoad, storedKeyCounts, type PublishCall } from "../test/helpers/publish-load.js";
 import { pollUntil } from "../test/helpers/unique.js";

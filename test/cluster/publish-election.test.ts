@@ -4,12 +4,9 @@
 // election out) and every acknowledged message is stored exactly once. How long they wait
 // is measured by bench/election.ts, not here.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { describe, test } from "node:test";
 import { EventBus } from "../../src/index.js";
-import { waitUntilPlaceable } from "../helpers/cluster-placement.js";
-import { startNatsCluster, type NatsCluster } from "../helpers/nats-cluster.js";
+import { useNatsCluster, waitUntilPlaceable } from "../helpers/cluster-fixture.js";
 import { startPublishLoad, storedKeyCounts, type PublishCall } from "../helpers/publish-load.js";
 import { pollUntil, uniqueName, waitFor } from "../helpers/unique.js";
 import { silentLogger } from "../integration/support.js";
@@ -18,21 +15,7 @@ const ELECTION_MS = 30_000;
 /** Generous, so a slow CI machine's election never outlasts it (the default, 10 s, is measured in the bench). */
 const RETRY_MS = 30_000;
 
-let cluster: NatsCluster;
-let admin: NatsConnection;
-let jsm: JetStreamManager;
-
-before(async () => {
-  cluster = await startNatsCluster();
-  admin = await connect({ servers: cluster.urls, name: "publish-election-admin" });
-  jsm = await jetstreamManager(admin);
-  await waitUntilPlaceable(jsm, 3);
-});
-
-after(async () => {
-  await admin?.close();
-  await cluster?.stop();
-});
+const fixture = useNatsCluster("publish-election");
 
 /** A bus on every node of the cluster, with an R3 stream of its own. */
 async function busWithR3Stream(): Promise<{ bus: EventBus; stream: string; subject: string }> {
@@ -41,7 +24,7 @@ async function busWithR3Stream(): Promise<{ bus: EventBus; stream: string; subje
   const bus = new EventBus();
   await bus.connect({
     transport: "jetstream",
-    servers: cluster.urls,
+    servers: fixture.cluster.urls,
     logger: silentLogger,
     env: {},
     metrics: false,
@@ -53,7 +36,7 @@ async function busWithR3Stream(): Promise<{ bus: EventBus; stream: string; subje
 
 async function leaderOf(stream: string, not?: string): Promise<string> {
   return pollUntil(async () => {
-    const leader = (await jsm.streams.info(stream)).cluster?.leader;
+    const leader = (await fixture.jsm.streams.info(stream)).cluster?.leader;
     return leader && leader !== not ? leader : undefined;
   }, ELECTION_MS, `a leader of ${stream}${not ? ` other than ${not}` : ""}`);
 }
@@ -78,7 +61,7 @@ async function publishThrough(disrupt: (stream: string, leader: string) => Promi
     const failed = calls.filter((call) => call.error);
     assert.deepEqual(failed.map((call) => `${call.api} [${call.keys[0]}…]: ${call.error}`), [], "no caller saw a failure");
     // Right after an election a consumer create (the reader's) may time out: ask again until it answers.
-    const stored = await pollUntil(() => storedKeyCounts(admin, stream), ELECTION_MS, `the contents of ${stream}`);
+    const stored = await pollUntil(() => storedKeyCounts(fixture.admin, stream), ELECTION_MS, `the contents of ${stream}`);
     const acknowledged = calls.flatMap((call) => call.keys);
     assert.deepEqual(acknowledged.filter((key) => stored.get(key) !== 1).map((key) => `${key} stored ${stored.get(key) ?? 0} times`), [], "every acknowledged publish stored exactly once");
     assert.equal(stored.size, acknowledged.length, "nothing stored that no caller had acknowledged");
@@ -94,17 +77,17 @@ describe("publishing through a stream leader election (3 nodes, R3 stream)", () 
     let killed: string | undefined;
     const { calls } = await publishThrough(async (_stream, leader) => {
       killed = leader;
-      await cluster.node(leader).kill();
+      await fixture.cluster.node(leader).kill();
     });
     t.diagnostic(`killed ${killed}; ${calls.length} calls, longest ${Math.max(...calls.map((call) => call.ended - call.started))} ms`);
-    await cluster.node(killed!).restart();
-    await cluster.waitReady();
-    await waitUntilPlaceable(jsm, 3);
+    await fixture.cluster.node(killed!).restart();
+    await fixture.cluster.waitReady();
+    await waitUntilPlaceable(fixture.jsm, 3);
   });
 
   test("the stream leader steps down ($JS.API.STREAM.LEADER.STEPDOWN): no caller fails, every acknowledged publish is stored exactly once", async (t) => {
     const { calls } = await publishThrough(async (stream) => {
-      const answer = await admin.request(`$JS.API.STREAM.LEADER.STEPDOWN.${stream}`, undefined, { timeout: 5_000 });
+      const answer = await fixture.admin.request(`$JS.API.STREAM.LEADER.STEPDOWN.${stream}`, undefined, { timeout: 5_000 });
       assert.equal(answer.json<{ success?: boolean }>().success, true, `stepdown refused: ${answer.string()}`);
     });
     t.diagnostic(`${calls.length} calls, longest ${Math.max(...calls.map((call) => call.ended - call.started))} ms`);

@@ -5,12 +5,10 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { after, before, test } from "node:test";
-import { AckPolicy, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { after, test } from "node:test";
+import { AckPolicy } from "@nats-io/jetstream";
 import type { ReplicationState } from "../../src/index.js";
-import { waitUntilPlaceable } from "../helpers/cluster-placement.js";
-import { startNatsCluster, type NatsCluster } from "../helpers/nats-cluster.js";
+import { useNatsCluster } from "../helpers/cluster-fixture.js";
 import { ProcessGroup } from "../helpers/processes.js";
 import { pollUntil, uniqueName } from "../helpers/unique.js";
 
@@ -22,33 +20,16 @@ const group = new ProcessGroup();
 const STREAM = uniqueName("STATUS-R3").replaceAll("-", "_");
 const PREFIX = uniqueName("status-r3");
 const CONSUMER = "r3-workers";
-let cluster: NatsCluster;
-let admin: NatsConnection;
-let jsm: JetStreamManager;
+const fixture = useNatsCluster("status-replicas");
 let dir: string;
 let config: string;
 
-before(async () => {
-  cluster = await startNatsCluster();
-  admin = await connect({ servers: cluster.urls, name: "status-replicas-admin" });
-  jsm = await jetstreamManager(admin);
-  await waitUntilPlaceable(jsm, 3);
-  await jsm.streams.add({ name: STREAM, subjects: [`${PREFIX}.>`], num_replicas: 3 });
-  await jsm.consumers.add(STREAM, { durable_name: CONSUMER, ack_policy: AckPolicy.Explicit, filter_subject: `${PREFIX}.>` });
-  dir = await mkdtemp(path.join(os.tmpdir(), "nats-events-status-r3-"));
-  config = path.join(dir, "nats-events.config.mjs");
-  const options = { transport: "jetstream", servers: cluster.urls, streams: [{ name: STREAM, subjects: [`${PREFIX}.>`], replicas: 3 }] };
-  await writeFile(config, `export default ${JSON.stringify(options, null, 2)};\n`);
-});
-
 after(async () => {
   await group.killAll();
-  await admin?.close();
-  await cluster?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function status(): Promise<{ stream: StatusJson["streams"][number]; text?: string }> {
+async function status(): Promise<{ stream: StatusJson["streams"][number] }> {
   const run = await group.run(["status", "--json", "--config", config], { name: "status --json", env: {} });
   assert.equal(run.exit?.code, 0, run.output());
   const stream = (JSON.parse(run.stdoutLines.join("\n")) as StatusJson).streams.find((s) => s.name === STREAM);
@@ -69,6 +50,14 @@ function assertAllCurrent(replication: ReplicationState | null | undefined, what
 }
 
 test("status shows each stream's and consumer's leader and 3 replicas, and a killed follower as not current", async (t) => {
+  // Set up here, not in a before() hook: top-level hooks do not wait for the fixture's.
+  const { jsm, cluster } = fixture;
+  await jsm.streams.add({ name: STREAM, subjects: [`${PREFIX}.>`], num_replicas: 3 });
+  await jsm.consumers.add(STREAM, { durable_name: CONSUMER, ack_policy: AckPolicy.Explicit, filter_subject: `${PREFIX}.>` });
+  dir = await mkdtemp(path.join(os.tmpdir(), "nats-events-status-r3-"));
+  config = path.join(dir, "nats-events.config.mjs");
+  const options = { transport: "jetstream", servers: cluster.urls, streams: [{ name: STREAM, subjects: [`${PREFIX}.>`], replicas: 3 }] };
+  await writeFile(config, `export default ${JSON.stringify(options, null, 2)};\n`);
   // Followers become current a moment after creation: wait for the server to say so.
   const healthy = await pollUntil(async () => {
     const { stream } = await status();
@@ -88,7 +77,7 @@ test("status shows each stream's and consumer's leader and 3 replicas, and a kil
   t.diagnostic(`status on the cluster:\n${text}`);
 
   const follower = healthy.replication!.peers[1]!.server;
-  await cluster.node(follower).kill();
+  await fixture.cluster.node(follower).kill();
   const degraded = await pollUntil(async () => {
     const { stream } = await status();
     const copy = stream.replication?.peers.find((peer) => peer.server === follower);
@@ -100,6 +89,6 @@ test("status shows each stream's and consumer's leader and 3 replicas, and a kil
   t.diagnostic(`with ${follower} killed:\n${afterKill.stdoutLines.join("\n")}`);
   t.diagnostic(`--json replication: ${JSON.stringify(degraded.replication)}`);
 
-  await cluster.node(follower).restart();
+  await fixture.cluster.node(follower).restart();
   await pollUntil(async () => ((await status()).stream.replication?.peers.every((peer) => peer.current) ? true : undefined), 30_000, `${follower} current again`);
 });

@@ -3,56 +3,18 @@
 // is retried until it appears, storing the message once; after publishRetryMs the publish
 // rejects with EB_ERR_STREAM_UNAVAILABLE ("not stored"). Elections themselves: test/cluster/.
 import assert from "node:assert/strict";
-import { after, afterEach, before, describe, test } from "node:test";
-import { StorageType, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { ErrorCodes, EventBus, StreamUnavailableError, type ConnectOptions } from "../../src/index.js";
+import { describe, test } from "node:test";
+import { StorageType } from "@nats-io/jetstream";
+import { ErrorCodes, StreamUnavailableError, type ConnectOptions, type EventBus } from "../../src/index.js";
 import { errorWithCode } from "../helpers/assertions.js";
-import { startNatsServer, type NatsServer } from "../helpers/nats-server.js";
 import { uniqueName } from "../helpers/unique.js";
-import { removeDir, silentLogger, tempCwd } from "./support.js";
+import { useJetStreamServer } from "./jetstream-server.js";
 
-let nats: NatsServer | undefined;
-let cwd: string | undefined;
-let raw: NatsConnection | undefined;
-let jsm: JetStreamManager;
-let buses: EventBus[] = [];
-
-before(async () => {
-  nats = await startNatsServer();
-  cwd = await tempCwd("publish-retry");
-  raw = await connect({ servers: nats.url, name: "publish-retry-raw" });
-  jsm = await jetstreamManager(raw);
-});
-
-afterEach(async () => {
-  const open = buses;
-  buses = [];
-  await Promise.all(open.map((bus) => bus.close()));
-});
-
-after(async () => {
-  await raw?.close();
-  await nats?.stop();
-  await removeDir(cwd);
-});
+const server = useJetStreamServer("publish-retry");
 
 /** A bus configured with a stream `name` on `<prefix>.>` that it does not create. */
-async function busWithAbsentStream(name: string, prefix: string, extra: ConnectOptions = {}): Promise<EventBus> {
-  const bus = new EventBus();
-  buses.push(bus);
-  await bus.connect({
-    transport: "jetstream",
-    servers: [nats!.url],
-    logger: silentLogger,
-    env: {},
-    cwd,
-    metrics: false,
-    createStreamsOnConnect: false,
-    streams: [{ name, subjects: [`${prefix}.>`], storage: "memory" }],
-    ...extra,
-  });
-  return bus;
+function busWithAbsentStream(name: string, prefix: string, extra: ConnectOptions = {}): Promise<EventBus> {
+  return server.bus({ createStreamsOnConnect: false, streams: [{ name, subjects: [`${prefix}.>`], storage: "memory" }], ...extra });
 }
 
 describe("jetstream publish retry", () => {
@@ -61,12 +23,12 @@ describe("jetstream publish retry", () => {
     const prefix = uniqueName("retry");
     const bus = await busWithAbsentStream(stream, prefix);
     const publishing = bus.publish(`${prefix}.created`, { id: 1 });
-    await jsm.streams.add({ name: stream, subjects: [`${prefix}.>`], storage: StorageType.Memory });
+    await server.jsm.streams.add({ name: stream, subjects: [`${prefix}.>`], storage: StorageType.Memory });
     const receipt = await publishing;
     assert.deepEqual(receipt, { duplicate: false, stream, seq: 1 });
-    const info = await jsm.streams.info(stream);
+    const info = await server.jsm.streams.info(stream);
     assert.equal(info.state.messages, 1);
-    const stored = await jsm.streams.getMessage(stream, { seq: 1 });
+    const stored = await server.jsm.streams.getMessage(stream, { seq: 1 });
     assert.ok(stored?.header.get("Nats-Msg-Id"), "the publish carried a generated Nats-Msg-Id");
   });
 
@@ -97,19 +59,8 @@ describe("jetstream publish retry", () => {
   });
 
   test("a stream whose duplicate window is shorter than publishRetryMs is refused at connect", async () => {
-    const bus = new EventBus();
-    buses.push(bus);
     await assert.rejects(
-      bus.connect({
-        transport: "jetstream",
-        servers: [nats!.url],
-        logger: silentLogger,
-        env: {},
-        cwd,
-        metrics: false,
-        publishRetryMs: 10_000,
-        streams: [{ name: uniqueName("SHORT").replace(/-/g, "_"), subjects: [`${uniqueName("short")}.>`], duplicateWindowMs: 2_000 }],
-      }),
+      server.bus({ publishRetryMs: 10_000, streams: [{ name: uniqueName("SHORT").replace(/-/g, "_"), subjects: [`${uniqueName("short")}.>`], duplicateWindowMs: 2_000 }] }),
       errorWithCode(ErrorCodes.CONFIG, "publishRetryMs", "duplicateWindowMs 2000"),
     );
   });

@@ -3,55 +3,28 @@
 // does not know of answers is rejected saying where it was stored; `nats-events request`
 // says the same. Real nats-server, real CLI process.
 import assert from "node:assert/strict";
-import { after, afterEach, before, describe, test } from "node:test";
-import { StorageType, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { ErrorCodes, EventBus, type TransportName } from "../../src/index.js";
+import { after, describe, test } from "node:test";
+import { StorageType } from "@nats-io/jetstream";
+import { ErrorCodes, type EventBus, type TransportName } from "../../src/index.js";
 import { errorWithCode } from "../helpers/assertions.js";
-import { startNatsServer, type NatsServer } from "../helpers/nats-server.js";
 import { ProcessGroup } from "../helpers/processes.js";
 import { uniqueName } from "../helpers/unique.js";
-import { removeDir, silentLogger, tempCwd } from "./support.js";
+import { useJetStreamServer } from "./jetstream-server.js";
 
 const group = new ProcessGroup();
-let nats: NatsServer | undefined;
-let cwd: string | undefined;
-let raw: NatsConnection | undefined;
-let jsm: JetStreamManager;
-let buses: EventBus[] = [];
+const server = useJetStreamServer("request-to-stream");
 
-before(async () => {
-  nats = await startNatsServer();
-  cwd = await tempCwd("request-to-stream");
-  raw = await connect({ servers: nats.url, name: "request-to-stream-raw" });
-  jsm = await jetstreamManager(raw);
-});
+after(() => group.killAll());
 
-afterEach(async () => {
-  const open = buses;
-  buses = [];
-  await Promise.all(open.map((bus) => bus.close()));
-});
-
-after(async () => {
-  await group.killAll();
-  await raw?.close();
-  await nats?.stop();
-  await removeDir(cwd);
-});
-
-async function makeBus(transport: TransportName, streams: Array<{ name: string; subjects: string[] }> = []): Promise<EventBus> {
-  const bus = new EventBus();
-  buses.push(bus);
-  await bus.connect({ transport, servers: [nats!.url], logger: silentLogger, env: {}, cwd, metrics: false, streams });
-  return bus;
+function makeBus(transport: TransportName, streams: Array<{ name: string; subjects: string[] }> = []): Promise<EventBus> {
+  return server.bus({ transport, streams });
 }
 
 /** A stream created outside the bus, capturing `<prefix>.>`. */
 async function outsideStream(): Promise<{ name: string; prefix: string }> {
   const name = uniqueName("OUTSIDE").replace(/-/g, "_");
   const prefix = uniqueName("outside");
-  await jsm.streams.add({ name, subjects: [`${prefix}.>`], storage: StorageType.Memory });
+  await server.jsm.streams.add({ name, subjects: [`${prefix}.>`], storage: StorageType.Memory });
   return { name, prefix };
 }
 
@@ -64,7 +37,7 @@ describe("request() to a subject a stream captures", () => {
       bus.request(`${prefix}.get`, { id: 1 }),
       errorWithCode(ErrorCodes.REQUEST_TO_STREAM, `stream "${name}" captures this subject`, "nothing was sent", "durable: false"),
     );
-    assert.equal((await jsm.streams.info(name)).state.messages, 0);
+    assert.equal((await server.jsm.streams.info(name)).state.messages, 0);
   });
 
   for (const transport of ["jetstream", "nats"] as const) {
@@ -80,7 +53,7 @@ describe("request() to a subject a stream captures", () => {
 
   test("nats-events request exits 1 with EB_ERR_REQUEST_TO_STREAM and prints no PubAck", async () => {
     const stream = await outsideStream();
-    const run = await group.run(["request", `${stream.prefix}.get`, '{"id":3}', "--server", nats!.url, "--transport", "jetstream"], { name: "request to a stream" });
+    const run = await group.run(["request", `${stream.prefix}.get`, '{"id":3}', "--server", server.url, "--transport", "jetstream"], { name: "request to a stream" });
     assert.equal(run.exit?.code, 1, run.output());
     assert.match(run.stderrLines.join("\n"), new RegExp(`^nats-events: EB_ERR_REQUEST_TO_STREAM: request to "${stream.prefix}.get": stream "${stream.name}" captured it`, "m"));
     assert.doesNotMatch(run.stdoutLines.join("\n"), /"seq"/);
