@@ -15,7 +15,7 @@ import { uniqueName, waitFor } from "../helpers/unique.js";
 
 const STREAM: StreamOptions = { name: "DRAIN", subjects: ["drain.>"], storage: "file" };
 /** Long enough that a message waiting for it stands out from the run (which takes a few seconds). */
-const ACK_WAIT_MS = 20_000;
+const ACK_WAIT_MS = 30_000;
 const EVENTS = 200;
 const WORK_MS = 400;
 const CONCURRENCY = 10;
