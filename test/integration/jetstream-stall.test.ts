@@ -4,14 +4,11 @@
 // is taken by a handler that does not finish, while more messages wait.
 import "reflect-metadata";
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { jetstreamManager } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { after, test } from "node:test";
 import { injectable } from "tsyringe";
-import { EventBus, Listen, type LifecycleEvent } from "../../src/index.js";
-import { startNatsServer, type NatsServer } from "../helpers/nats-server.js";
+import { Listen, type LifecycleEvent } from "../../src/index.js";
 import { Collector, pollUntil, uniqueName } from "../helpers/unique.js";
-import { removeDir, silentLogger, tempCwd } from "./support.js";
+import { useJetStreamServer } from "./jetstream-server.js";
 
 const STREAM = "STALL";
 const subject = `stall.${uniqueName("orders")}`;
@@ -28,46 +25,25 @@ class HoldingListener {
   }
 }
 
-let nats: NatsServer | undefined;
-let nc: NatsConnection | undefined;
-let cwd: string | undefined;
-let bus: EventBus | undefined;
+const server = useJetStreamServer("jetstream-stall");
 
-before(async () => {
-  nats = await startNatsServer();
-  nc = await connect({ servers: nats.url, name: "stall-test" });
-  cwd = await tempCwd("jetstream-stall");
-});
-
-after(async () => {
-  release();
-  await bus?.close();
-  await nc?.close();
-  await nats?.stop();
-  await removeDir(cwd);
-});
+// Free a handler that a failing test left waiting.
+after(() => release());
 
 test("pending messages and none delivered for consumerStallMs: health says stalled, once; flowing again: ready", { timeout: 60_000 }, async () => {
   const events: LifecycleEvent[] = [];
-  bus = new EventBus();
-  await bus.connect({
-    transport: "jetstream",
-    servers: [nats!.url],
-    logger: silentLogger,
-    env: {},
-    cwd,
-    metrics: false,
+  const bus = await server.bus({
     streams: [{ name: STREAM, subjects: ["stall.>"], storage: "memory" }],
     consumerStallMs: 1_000,
     observers: [{ lifecycle: (event) => void (event.type.startsWith("consumer-") && events.push(event)) }],
   });
   await bus.listen([HoldingListener]);
-  const jsm = await jetstreamManager(nc!);
+  const jsm = server.jsm;
   const consumer = `holders__${subject.replaceAll(".", "_")}`;
   await jsm.consumers.update(STREAM, consumer, { max_ack_pending: 1 });
 
   for (let id = 0; id < 4; id++) await bus.publish(subject, { id });
-  const stalled = await pollUntil(async () => bus!.health().listeners.find((listener) => listener.stalled), 30_000, "the listener reported stalled");
+  const stalled = await pollUntil(async () => bus.health().listeners.find((listener) => listener.stalled), 30_000, "the listener reported stalled");
   assert.equal(stalled.listener, "HoldingListener.handle");
   assert.equal(bus.health().ready, false);
   const reported = events.filter((event) => event.type === "consumer-stalled");
@@ -77,6 +53,6 @@ test("pending messages and none delivered for consumerStallMs: health says stall
 
   release();
   await HoldingListener.handled.waitForCount(4, 30_000, "every message once the slot is free");
-  await pollUntil(async () => (bus!.health().ready ? true : undefined), 30_000, "ready again");
+  await pollUntil(async () => (bus.health().ready ? true : undefined), 30_000, "ready again");
   assert.deepEqual(events.map((event) => event.type), ["consumer-stalled", "consumer-recovered"]);
 });
