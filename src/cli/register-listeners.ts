@@ -6,6 +6,9 @@ import { describeError } from "../errors.js";
 import { createLogger } from "../logger.js";
 import { codeOptionsFrom, connectOptionsFrom, type ConnectionFlags } from "./connection-flags.js";
 import { startHealthServer } from "./health-server.js";
+import { ListenerActivityObserver } from "../discovery/listener-activity.js";
+import { startDiscoveryResponder } from "../discovery/responder.js";
+import { listenerRows } from "./listener-rows.js";
 import { loadConfiguredListeners } from "./load-listener-modules.js";
 
 /**
@@ -20,6 +23,7 @@ export async function registerListeners(modules: string[], flags: ConnectionFlag
   const logger = createLogger(options.logLevel);
   const stopping = new AbortController();
   const bus = new EventBus();
+  const activity = new ListenerActivityObserver(); // counters for discovery ($SRV.STATS)
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     if (++signals > 1) {
@@ -52,13 +56,14 @@ export async function registerListeners(modules: string[], flags: ConnectionFlag
   }
 
   try {
-    await connectWithRetry(bus, { ...connectOptions, logger }, { signal: stopping.signal, logger });
+    await connectWithRetry(bus, { ...connectOptions, logger, observers: [activity] }, { signal: stopping.signal, logger });
   } catch (err) {
     if (stopping.signal.aborted) return; // a signal arrived while waiting for the server: nothing to drain
     throw err;
   }
   if (stopping.signal.aborted) return;
   await bus.listen();
+  await startDiscoveryResponder(bus, listenerRows(specs, options), activity); // $SRV.PING/INFO/STATS: the dashboard, `nats micro ls`
   listening = true;
   bus.onStatusChange((status) => {
     // The transport gave up reconnecting (maxAttempts reached): exit so pm2 restarts us.
