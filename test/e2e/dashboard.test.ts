@@ -208,6 +208,23 @@ describe("events dashboard in a browser", () => {
     assert.equal((await fetch(`${readOnlyBase}/dead-letters/${seq}`)).status, 200, "the dead letter is still there");
   });
 
+  test("the CLI's dead-letters discard is the page's discard: what it removed is gone from the page", async () => {
+    const page = await open(admin, `${adminBase}/dead-letters/`);
+    const [first, ...rest] = await page.locator("#dead-letters tbody tr").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-seq")!));
+    assert.ok(first && rest.length > 0, "at least two dead letters are kept");
+    const env = { NATS_URL: nats!.url };
+    const one = await group.run(["dead-letters", "discard", first], { name: "dead-letters discard", cwd: EXAMPLE_DIR, env });
+    assert.equal(one.exit?.code, 0, one.output());
+    assert.equal((await page.goto(`${adminBase}/dead-letters/${first}`))?.status(), 404);
+    const all = await group.run(["dead-letters", "discard", "--all"], { name: "dead-letters discard --all", cwd: EXAMPLE_DIR, env });
+    assert.equal(all.exit?.code, 0, all.output());
+    assert.deepEqual(all.stdoutLines.filter(Boolean), [`discarded ${rest.length}/${rest.length}`]);
+    await page.goto(`${adminBase}/dead-letters/`);
+    assert.equal(await page.locator("#dead-letters").count(), 0);
+    assert.match(await page.locator("main").innerText(), /No dead letters\./);
+    await page.close();
+  });
+
   test("the overview shows the connection, the streams and the live processes", async () => {
     const page = await open(admin, `${adminBase}/`);
     const facts = await page.locator("dl.facts").innerText();
