@@ -3,7 +3,7 @@
  * The script only asks before destructive actions and ticks "select all"; every page works
  * without it.
  */
-export const STYLE_CSS = `
+export const STYLE_CSS: string = `
 :root { color-scheme: light; --fg: #1d2330; --muted: #5f6b7a; --line: #dde2e8; --bg: #f6f7f9; --card: #fff;
   --accent: #2456c9; --ok: #1f7a3d; --warn: #a86200; --bad: #b3261e; font: 14px/1.45 system-ui, sans-serif; }
 body { margin: 0; color: var(--fg); background: var(--bg); }
@@ -48,7 +48,7 @@ svg.chart text { fill: var(--muted); font-size: 11px; }
 a { color: var(--accent); }
 `;
 
-export const SCRIPT_JS = `
+export const SCRIPT_JS: string = `
 document.addEventListener("submit", function (event) {
   var button = event.submitter;
   var question = (button && button.getAttribute("data-confirm")) || event.target.getAttribute("data-confirm");
