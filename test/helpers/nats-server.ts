@@ -19,6 +19,10 @@ export interface NatsServerOptions {
   startTimeoutMs?: number;
   /** The server's max_payload in bytes (default: the server's own, 1 MiB). */
   maxPayload?: number;
+  /** server_name (a JetStream cluster needs a unique one per node). */
+  serverName?: string;
+  /** Join a cluster: listen for routes on `port` and connect to every route port given (its own included: the server skips itself). */
+  cluster?: { name: string; port: number; routes: number[] };
 }
 
 export interface NatsServer {
@@ -31,6 +35,10 @@ export interface NatsServer {
   stop(): Promise<void>;
   /** Stops the process (keeping storeDir) and starts it again on the same port. */
   restart(): Promise<void>;
+  /** SIGKILL, as a crash or a pulled plug would end it; storeDir is kept, so restart() brings the node back. */
+  kill(): Promise<void>;
+  /** Is the process running (started and not stopped, killed or exited)? */
+  readonly running: boolean;
   /** Everything the server wrote to stdout/stderr (the last 64 KiB). */
   output(): string;
 }
@@ -149,12 +157,12 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     }
   };
 
-  const terminate = async (): Promise<void> => {
+  const terminate = async (signal: NodeJS.Signals = "SIGTERM"): Promise<void> => {
     const process_ = child;
     child = undefined;
     if (!process_ || process_.exitCode !== null || process_.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => process_.once("exit", () => resolve()));
-    process_.kill("SIGTERM");
+    process_.kill(signal);
     const killer = setTimeout(() => process_.kill("SIGKILL"), KILL_AFTER_MS);
     await exited;
     clearTimeout(killer);
@@ -189,6 +197,12 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       await terminate();
       await launch();
     },
+    async kill() {
+      await terminate("SIGKILL");
+    },
+    get running() {
+      return child !== undefined && child.exitCode === null && child.signalCode === null;
+    },
     output: () => output,
   };
 }
@@ -217,6 +231,11 @@ function serverConfig(options: NatsServerOptions & { port: number; storeDir: str
   const lines = [`listen: ${q(`${HOST}:${options.port}`)}`, `ports_file_dir: ${q(options.portsDir)}`];
   if (options.jetstream ?? true) lines.push(`jetstream { store_dir: ${q(options.storeDir)} }`);
   if (options.maxPayload !== undefined) lines.push(`max_payload: ${options.maxPayload}`);
+  if (options.serverName !== undefined) lines.push(`server_name: ${q(options.serverName)}`);
+  if (options.cluster !== undefined) {
+    const routes = options.cluster.routes.map((port) => q(`nats-route://${HOST}:${port}`));
+    lines.push(`cluster { name: ${q(options.cluster.name)}, listen: ${q(`${HOST}:${options.cluster.port}`)}, routes: [${routes.join(", ")}] }`);
+  }
   if (options.token !== undefined) lines.push(`authorization { token: ${q(options.token)} }`);
   else if (options.user !== undefined) lines.push(`authorization { user: ${q(options.user)}, password: ${q(options.pass ?? "")} }`);
   return lines.join("\n") + "\n";

@@ -56,6 +56,29 @@ export function waitFor<T>(condition: Promise<T> | (() => boolean), timeoutMs: n
 }
 
 /**
+ * Asks `probe` every `everyMs` until it returns something other than undefined (a state
+ * only a server can report, such as a new leader), and fails loudly after `timeoutMs`
+ * with the last error the probe threw, if any.
+ */
+export async function pollUntil<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      const why = lastError === undefined ? "" : ` (last error: ${String(lastError)})`;
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/**
  * Collects items pushed by a handler (or any callback) and lets a test await
  * a count of them, event-driven, with a loud timeout.
  */
