@@ -12,7 +12,7 @@ import type { Delivery, EventBus } from "express-nats-events";
 import { launchBrowser } from "../helpers/browser.js";
 import { freePort, startNatsServer, type NatsServer } from "../helpers/nats-server.js";
 import { EXAMPLE_DIR, EXAMPLE_SERVER, ProcessGroup, ROOT, connectTestBus, type TestProcess } from "../helpers/processes.js";
-import { Collector } from "../helpers/unique.js";
+import { Collector, pollUntil } from "../helpers/unique.js";
 import type { NatsCoreTransport } from "../../src/transport/nats-core.js";
 
 const SCREENSHOTS = path.join(ROOT, "docs/images");
@@ -65,15 +65,6 @@ async function watch(subject: string): Promise<Collector<Delivery>> {
   return seen;
 }
 
-/** Polls an async condition until it holds, failing loudly with `what` after `timeoutMs`. */
-async function eventually(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${group.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 async function open(context: BrowserContext, url: string): Promise<Page> {
   const page = await context.newPage();
   const response = await page.goto(url);
@@ -98,13 +89,14 @@ describe("events dashboard in a browser", () => {
       const created = await fetch(`${http}/orders`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ sku: "BOOK-1", quantity: 1, email: "ada@example.com" }) });
       assert.equal(created.status, 202);
     }
-    await eventually(
+    await pollUntil(
       async () => {
         const states = await Promise.all(["emails__order_created", "order-counter__order_created"].map((name) => jsm.consumers.info("ORDERS", name)));
-        return states.every((state) => state.num_pending === 0 && state.num_ack_pending === 0 && state.delivered.consumer_seq === 3);
+        return states.every((state) => state.num_pending === 0 && state.num_ack_pending === 0 && state.delivered.consumer_seq === 3) || undefined;
       },
       15_000,
       "both example groups to have handled the 3 orders",
+      50,
     );
 
     const page = await open(admin, `${adminBase}/listeners/`);
