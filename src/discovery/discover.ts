@@ -37,7 +37,7 @@ const NO_ACTIVITY: ListenerActivity = { handled: 0, failed: 0, deadLettered: 0, 
 /**
  * Asks every listener process of service `name` for its listeners (`$SRV.INFO.<name>`) and
  * counters (`$SRV.STATS.<name>`) and joins the answers by process id. Answers of services
- * that are not ours are ignored; a transport without scatter-gather requests (memory, stan)
+ * that are not ours are ignored; a transport without scatter-gather requests (memory)
  * discovers nothing.
  */
 export async function discoverProcesses(transport: Transport, name: string, options: DiscoverOptions = {}): Promise<LiveProcess[]> {

@@ -34,7 +34,7 @@ export interface DiscoverableListener {
  * `$SRV.PING|INFO|STATS` (all services), `.<name>` and `.<name>.<id>` with its identity,
  * its listeners and their counters. The subscriptions are core NATS ones of the bus's own
  * connection, so the bus's drain ends them with everything else. Transports without
- * request-reply (none of ours today but `stan`) are left undiscoverable.
+ * request-reply are left undiscoverable (every transport of ours has it).
  */
 export async function startDiscoveryResponder(bus: EventBus, listeners: readonly DiscoverableListener[], activity: ListenerActivityObserver): Promise<void> {
   const transport = bus.transport;

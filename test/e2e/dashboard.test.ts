@@ -39,10 +39,13 @@ before(async () => {
     group.spawn(process.execPath, [EXAMPLE_SERVER], { name: "web-admin", cwd: EXAMPLE_DIR, env: { ...env, PORT: String(adminPort), EVENTS_DASHBOARD_PASSWORD: PASSWORD }, ipc: true }),
     group.spawn(process.execPath, [EXAMPLE_SERVER], { name: "web-read-only", cwd: EXAMPLE_DIR, env: { ...env, PORT: String(readOnlyPort) }, ipc: true }),
   ];
-  [listeners, browser] = await Promise.all([
-    Promise.all([group.listeners([], { name: "listeners-1", cwd: EXAMPLE_DIR, env }), group.listeners([], { name: "listeners-2", cwd: EXAMPLE_DIR, env })]),
-    launchBrowser(),
-    ...webs.map((web) => web.waitForReady()),
+  // Generous start-up timeouts: four Node processes and a browser start at once on a shared machine.
+  const ready = { cwd: EXAMPLE_DIR, env, readyTimeoutMs: 45_000 };
+  [listeners] = await Promise.all([
+    Promise.all([group.listeners([], { name: "listeners-1", ...ready }), group.listeners([], { name: "listeners-2", ...ready })]),
+    // Kept as soon as it runs, so after() closes it even when another start-up step failed.
+    launchBrowser().then((launched) => (browser = launched)),
+    ...webs.map((web) => web.waitForReady(45_000)),
   ]);
   bus = await connectTestBus(nats.url);
   jsm = await jetstreamManager((bus.transport as NatsCoreTransport).connection);

@@ -38,7 +38,7 @@ async function ask(subject: string): Promise<Array<Record<string, unknown>>> {
   return replies.map((reply) => JSON.parse(new TextDecoder().decode(reply.data)) as Record<string, unknown>);
 }
 
-test("a listener process answers the service protocol with its listeners as endpoints and their counters", async () => {
+test("a listener process answers the service protocol with its listeners as endpoints and their counters", async (t) => {
   for (let id = 0; id < 3; id++) await bus!.publish(subject, { id });
   await listener.waitForEvents("handled", 3, 10_000);
 
@@ -68,7 +68,9 @@ test("a listener process answers the service protocol with its listeners as endp
   assert.equal(endpoint!.data.history.reduce((sum, bucket) => sum + bucket[1]!, 0), 3, "the history holds the 3 handled messages");
 
   assert.deepEqual(await ask("$SRV.PING.some-other-service"), [], "a request for another service gets no answer");
+  const started = performance.now();
   const [discovered, ...more] = await discoverProcesses(bus!.transport, service);
+  t.diagnostic(`discoverProcesses() with one live process took ${(performance.now() - started).toFixed(0)} ms (it waits 300 ms after the last answer)`);
   assert.equal(more.length, 0);
   assert.equal(discovered!.pid, String(listener.pid));
   assert.deepEqual(
@@ -77,8 +79,10 @@ test("a listener process answers the service protocol with its listeners as endp
   );
 });
 
-test("after SIGTERM the drained process answers no more", async () => {
+test("after SIGTERM the drained process answers no more", async (t) => {
   listener.child.kill("SIGTERM");
   await listener.waitForExit(15_000, "the listener process to drain and exit");
+  const started = performance.now();
   assert.deepEqual(await discoverProcesses(bus!.transport, service), []);
+  t.diagnostic(`discoverProcesses() with no live process took ${(performance.now() - started).toFixed(0)} ms`);
 });
