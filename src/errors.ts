@@ -56,10 +56,16 @@ export const ErrorCodes = {
   PAYLOAD_TOO_LARGE: "EB_ERR_PAYLOAD_TOO_LARGE",
   /** A message's Content-Type header names a format the listener (or requester) has no codec for. */
   UNSUPPORTED_CONTENT_TYPE: "EB_ERR_UNSUPPORTED_CONTENT_TYPE",
+  /** `nats-events init` cannot scaffold here (no package.json, an unreadable tsconfig.json). */
+  INIT: "EB_ERR_INIT",
   /** defineEvent() was given something that is not a valid contract (schema, codec, dates option). */
   INVALID_CONTRACT: "EB_ERR_INVALID_CONTRACT",
   /** Two different contracts were defined for one subject. */
   DUPLICATE_CONTRACT: "EB_ERR_DUPLICATE_CONTRACT",
+  /** The testing kit could not start a nats-server (binary missing or not executable, or it did not start). */
+  TEST_SERVER: "EB_ERR_TEST_SERVER",
+  /** The testing kit's `settled()` timed out: a handler is still running (or a bus is not closed between tests). */
+  NOT_SETTLED: "EB_ERR_NOT_SETTLED",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
