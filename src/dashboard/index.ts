@@ -34,7 +34,7 @@ export interface DashboardOptions {
   refreshSeconds?: number;
   /** Whose listener processes to show: the service name they announce (default: from the bus's `name` option, as register-listeners does). */
   serviceName?: string;
-  /** How long discovery waits for listener processes to answer (default 1500 ms at most, 300 ms after the last answer). */
+  /** How long discovery waits for listener processes to answer (default 2000 ms at most, 500 ms after the last answer). */
   discovery?: { maxWaitMs?: number; stallMs?: number };
   /** Dead letters read per page view, oldest first (default 1000); filters and "all matching" apply to these. */
   maxDeadLetters?: number;

@@ -26,9 +26,9 @@ export interface LiveProcess {
 }
 
 export interface DiscoverOptions {
-  /** Longest wait for answers (default 1500 ms). */
+  /** Longest wait for answers (default 2000 ms). */
   readonly maxWaitMs?: number;
-  /** Stop once no answer came for this long (default 300 ms). */
+  /** Stop once no answer came for this long (default 500 ms). */
   readonly stallMs?: number;
 }
 
@@ -42,7 +42,7 @@ const NO_ACTIVITY: ListenerActivity = { handled: 0, failed: 0, deadLettered: 0, 
  */
 export async function discoverProcesses(transport: Transport, name: string, options: DiscoverOptions = {}): Promise<LiveProcess[]> {
   if (!transport.requestMany) return [];
-  const wait = { maxWaitMs: options.maxWaitMs ?? 1_500, stallMs: options.stallMs ?? 300 };
+  const wait = { maxWaitMs: options.maxWaitMs ?? 2_000, stallMs: options.stallMs ?? 500 };
   const empty = new Uint8Array(0);
   const [infos, stats] = await Promise.all([
     transport.requestMany(serviceSubject("INFO", name), empty, wait),

@@ -75,6 +75,16 @@ async function open(context: BrowserContext, url: string): Promise<Page> {
   return page;
 }
 
+/**
+ * Opens `url` and reloads it until `shows` holds: discovery is a snapshot, and on a loaded
+ * machine a listener process may answer after the window of one page view (docs/dashboard.md).
+ */
+async function openShowing(context: BrowserContext, url: string, shows: (page: Page) => Promise<boolean>, what: string): Promise<Page> {
+  const page = await open(context, url);
+  await pollUntil(async () => (await shows(page)) || (await page.reload(), undefined), 30_000, what, 0);
+  return page;
+}
+
 async function publishRaw(subject: string, text: string): Promise<void> {
   await bus!.transport.publish(subject, new TextEncoder().encode(text));
 }
@@ -102,7 +112,8 @@ describe("events dashboard in a browser", () => {
       50,
     );
 
-    const page = await open(admin, `${adminBase}/listeners/`);
+    const bothLive = async (page: Page) => (await page.locator("td.processes").allInnerTexts()).filter((text) => text.startsWith("2 live")).length === 3;
+    const page = await openShowing(admin, `${adminBase}/listeners/`, bothLive, "both listener processes in each of the example's three groups");
     for (const [row, subject, queueGroup] of [
       ['tr[data-group="ORDERS/emails__order_created"]', "order.created", "emails"],
       ['tr[data-group="ORDERS/order-counter__order_created"]', "order.created", "order-counter"],
@@ -221,7 +232,7 @@ describe("events dashboard in a browser", () => {
   });
 
   test("the overview shows the connection, the streams and the live processes", async () => {
-    const page = await open(admin, `${adminBase}/`);
+    const page = await openShowing(admin, `${adminBase}/`, async (shown) => /2 live/.test(await shown.locator("dl.facts").innerText()), "both listener processes on the overview");
     const facts = await page.locator("dl.facts").innerText();
     assert.match(facts, new RegExp(`server\\s+127\\.0\\.0\\.1:${nats!.port}`));
     assert.match(facts, /version\s+nats-server \d+\.\d+/);

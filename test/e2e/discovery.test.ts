@@ -70,7 +70,7 @@ test("a listener process answers the service protocol with its listeners as endp
   assert.deepEqual(await ask("$SRV.PING.some-other-service"), [], "a request for another service gets no answer");
   const started = performance.now();
   const [discovered, ...more] = await discoverProcesses(bus!.transport, service);
-  t.diagnostic(`discoverProcesses() with one live process took ${(performance.now() - started).toFixed(0)} ms (it waits 300 ms after the last answer)`);
+  t.diagnostic(`discoverProcesses() with one live process took ${(performance.now() - started).toFixed(0)} ms (it waits 500 ms after the last answer)`);
   assert.equal(more.length, 0);
   assert.equal(discovered!.pid, String(listener.pid));
   assert.deepEqual(
