@@ -3,7 +3,8 @@
 // and two web servers mounting the dashboard at /events, one with actions (password set)
 // and one read-only. Writes the screenshots docs/dashboard.md shows.
 import assert from "node:assert/strict";
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { AckPolicy, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
@@ -15,7 +16,9 @@ import { EXAMPLE_DIR, EXAMPLE_SERVER, ProcessGroup, ROOT, connectTestBus, type T
 import { Collector, pollUntil } from "../helpers/unique.js";
 import type { NatsCoreTransport } from "../../src/transport/nats-core.js";
 
-const SCREENSHOTS = path.join(ROOT, "docs/images");
+// Every run takes the screenshots; they replace the ones docs/dashboard.md shows only when asked
+// (UPDATE_SCREENSHOTS=1), so a test run does not leave changed images in everyone's work tree.
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === "1" ? path.join(ROOT, "docs/images") : path.join(os.tmpdir(), `dashboard-screenshots-${process.pid}`);
 const PASSWORD = "dashboard-e2e-password";
 const group = new ProcessGroup();
 let nats: NatsServer | undefined;
@@ -55,6 +58,7 @@ before(async () => {
 });
 
 after(async () => {
+  if (!SCREENSHOTS.startsWith(ROOT)) await rm(SCREENSHOTS, { recursive: true, force: true });
   await browser?.close();
   await bus?.close();
   await group.killAll();
