@@ -1,6 +1,6 @@
 import type { BusHealth } from "../../bus/event-bus.js";
 import type { LiveProcess } from "../../discovery/discover.js";
-import type { ConnectionInfo, StreamState } from "../../transport/transport.js";
+import type { ConnectionInfo, ReplicationState, StreamState } from "../../transport/transport.js";
 import { ago, formatBytes } from "../format.js";
 import { html, type Html } from "../html.js";
 import { layout, type PageContext } from "../layout.js";
@@ -15,15 +15,6 @@ export interface OverviewData {
   readonly bucketMs: number;
   /** What could not be read (shown, never thrown at the user). */
   readonly problems: readonly string[];
-}
-
-/**
- * Cluster facts of a stream, when the transport's inspect() reports them (JetStream on a
- * cluster): read defensively, since a single server reports none.
- */
-interface ClusterView {
-  readonly leader?: string;
-  readonly replicas?: ReadonlyArray<{ readonly name: string; readonly current?: boolean; readonly offline?: boolean; readonly lag?: number; readonly active?: number }>;
 }
 
 export function overviewPage(ctx: PageContext, data: OverviewData, refreshSeconds: number): string {
@@ -70,17 +61,25 @@ function streamsTable(streams: readonly StreamState[]): Html {
 <td class="num">${stream.exists ? stream.messages : html`<span class="flag warn">not created</span>`}</td>
 <td class="num">${stream.exists ? formatBytes(stream.bytes) : "-"}</td>
 <td class="num">${stream.consumers.length}</td>
-<td>${clusterCell((stream as StreamState & { cluster?: ClusterView }).cluster)}</td>
+<td>${replicationCell(stream.replication)}</td>
 </tr>`,
   )}</tbody></table>`;
 }
 
-function clusterCell(cluster: ClusterView | undefined): Html {
-  if (!cluster) return html`<span class="muted">single server</span>`;
-  return html`${cluster.leader ? html`leader <strong>${cluster.leader}</strong>` : html`<span class="flag">no leader</span>`}${(cluster.replicas ?? []).map(
-    (replica) =>
-      html`<br>${replica.name} ${
-        replica.offline ? html`<span class="flag">offline</span>` : replica.current ? html`<span class="flag ok">current</span>` : html`<span class="flag warn">behind${replica.lag !== undefined ? ` ${replica.lag}` : ""}</span>`
+/** The leader, then each follower's health (what `nats-events status` prints as LEADER and REPLICAS). */
+function replicationCell(replication: ReplicationState | null): Html {
+  if (!replication) return html`<span class="muted">-</span>`;
+  const leader = replication.leader ? html`leader <strong>${replication.leader}</strong>` : html`<span class="flag">no leader: electing</span>`;
+  const followers = replication.peers.filter((peer) => peer.role === "follower");
+  if (followers.length === 0) return html`${leader} <span class="muted">(${replication.replicas === 1 ? "1 copy" : `${replication.replicas} copies`})</span>`;
+  return html`${leader}${followers.map(
+    (peer) =>
+      html`<br>${peer.server} ${
+        peer.offline
+          ? html`<span class="flag">offline</span>`
+          : peer.current
+            ? html`<span class="flag ok">current</span>`
+            : html`<span class="flag warn">behind ${peer.lag}${peer.lastSeenMs === null ? "" : `, seen ${(peer.lastSeenMs / 1000).toFixed(1)} s ago`}</span>`
       }`,
   )}`;
 }
