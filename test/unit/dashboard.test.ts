@@ -1,5 +1,5 @@
 // The dashboard's pure parts: escaping, grouping and flags, the rate timeline, dead-letter
-// filters, the activity observer's history and the CSRF guard.
+// filters, the activity observer's history, the CSRF guard and the overview's replication cell.
 import assert from "node:assert/strict";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { describe, test } from "node:test";
@@ -10,11 +10,12 @@ import { filterFrom, matches } from "../../src/dashboard/dead-letter-query.js";
 import { html, raw } from "../../src/dashboard/html.js";
 import { LagHistory } from "../../src/dashboard/lag-history.js";
 import { listenerGroups } from "../../src/dashboard/listener-groups.js";
+import { overviewPage } from "../../src/dashboard/pages/overview-page.js";
 import { activityTimeline } from "../../src/dashboard/rate-chart.js";
 import { CsrfGuard } from "../../src/dashboard/security.js";
 import { MemoryTransport } from "../../src/index.js";
 import type { DeadLetter } from "../../src/transport/jetstream/dead-letter-store.js";
-import type { Delivery } from "../../src/transport/transport.js";
+import { singleCopy, type ConsumerState, type Delivery, type StreamState } from "../../src/transport/transport.js";
 
 const NOW = 1_800_000_000_000; // a bucket boundary
 const listener = (id: string, overrides: Partial<LiveProcess["listeners"][number]> = {}): LiveProcess["listeners"][number] => ({
@@ -29,8 +30,8 @@ const listener = (id: string, overrides: Partial<LiveProcess["listeners"][number
   ...overrides,
 });
 const liveProcess = (pid: string, listeners: LiveProcess["listeners"]): LiveProcess => ({ id: `id-${pid}`, service: "svc", version: "0.1.0", pid, host: "h", transport: "jetstream", started: undefined, listeners });
-const consumer = (name: string, pending: number) => ({ stream: "ORDERS", name, filter: "order.created", pending, ackPending: 0, redelivered: 0 });
-const streams = (...consumers: ReturnType<typeof consumer>[]) => [{ name: "ORDERS", subjects: ["order.>"], exists: true, messages: 9, bytes: 99, consumers }];
+const consumer = (name: string, pending: number): ConsumerState => ({ stream: "ORDERS", name, filter: "order.created", pending, ackPending: 0, redelivered: 0, replication: singleCopy("n1") });
+const streams = (...consumers: ConsumerState[]): StreamState[] => [{ name: "ORDERS", subjects: ["order.>"], exists: true, messages: 9, bytes: 99, consumers, replication: singleCopy("n1") }];
 
 describe("html``", () => {
   test("escapes every interpolated value, nested html`` and raw() stay markup", () => {
@@ -153,4 +154,40 @@ describe("CsrfGuard", () => {
     assert.match(guard.refusal(request({ cookie, "sec-fetch-site": "cross-site" }), token)!, /another site/);
     assert.match(new CsrfGuard("other secret").refusal(request({ cookie }), token)!, /does not match/, "a token signed under another secret");
   });
+});
+
+test("the overview shows each stream's leader and its followers' health, or the election", () => {
+  const peer = (server: string, role: "leader" | "follower", state: Partial<{ current: boolean; offline: boolean; lag: number; lastSeenMs: number | null }> = {}) => ({
+    server,
+    role,
+    current: true,
+    offline: false,
+    lag: 0,
+    lastSeenMs: role === "leader" ? null : 100,
+    ...state,
+  });
+  const stream = (name: string, replication: StreamState["replication"]): StreamState => ({ name, subjects: [`${name}.>`], exists: true, messages: 1, bytes: 1, consumers: [], replication });
+  const page = overviewPage(
+    { base: "/events", title: "t", actions: false, csrf: "x" },
+    {
+      health: { status: "connected", transport: "jetstream", ready: true, draining: false, reconnects: 2, listeners: [] },
+      connection: undefined,
+      streams: [
+        stream("A", { leader: "n1", replicas: 3, peers: [peer("n1", "leader"), peer("n2", "follower"), peer("n3", "follower", { current: false, lag: 12, lastSeenMs: 4_200 })] }),
+        stream("B", { leader: null, replicas: 3, peers: [] }),
+        stream("C", { leader: "n2", replicas: 3, peers: [peer("n2", "leader"), peer("n1", "follower", { offline: true, current: false })] }),
+        stream("D", singleCopy("solo")),
+      ],
+      processes: [],
+      timeline: [],
+      bucketMs: BUCKET_MS,
+      problems: [],
+    },
+    0,
+  );
+  const text = page.replace(/<[^>]+>/g, "");
+  assert.match(text, /leader n1\s*n2 current\s*n3 behind 12, seen 4\.2 s ago/);
+  assert.match(text, /no leader: electing/);
+  assert.match(text, /leader n2\s*n1 offline/);
+  assert.match(text, /leader solo \(1 copy\)/);
 });
