@@ -9,6 +9,7 @@ import { listenerRows, listenerTable, type ListenerRow } from "./listener-rows.j
 import { loadConfiguredListeners } from "./load-listener-modules.js";
 import { leaderText, replicasText } from "./replication-text.js";
 import { formatTable } from "./table.js";
+import { formatBytes } from "../byte-size.js";
 
 interface StatusReport {
   readonly connection: {
@@ -96,7 +97,7 @@ function readable(report: StatusReport): string {
       `\nStreams\n`,
       formatTable(
         ["STREAM", "SUBJECTS", "MESSAGES", "BYTES", "LEADER", "REPLICAS"],
-        report.streams.map((s) => [s.name, s.subjects.join(", "), s.exists ? String(s.messages) : "(not created)", s.exists ? bytes(s.bytes) : "-", leaderText(s.replication), replicasText(s.replication)]),
+        report.streams.map((s) => [s.name, s.subjects.join(", "), s.exists ? String(s.messages) : "(not created)", s.exists ? formatBytes(s.bytes) : "-", leaderText(s.replication), replicasText(s.replication)]),
       ),
     );
     const consumers = report.streams.flatMap((s) => s.consumers.map((c) => ({ ...c, stream: s.name })));
@@ -120,16 +121,4 @@ function readable(report: StatusReport): string {
     );
   }
   return parts.join("");
-}
-
-function bytes(count: number): string {
-  if (count < 1024) return `${count} B`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  let value = count;
-  let unit = -1;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
 }

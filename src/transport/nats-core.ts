@@ -111,6 +111,18 @@ export class NatsCoreTransport implements Transport {
     return inbound;
   }
 
+  async requestMany(subject: string, data: Uint8Array, options: { maxWaitMs: number; stallMs: number }): Promise<InboundMessage[]> {
+    const replies: InboundMessage[] = [];
+    try {
+      const answers = await this.connection.requestMany(subject, data, { strategy: "stall", stall: options.stallMs, maxWait: options.maxWaitMs });
+      for await (const reply of answers) replies.push({ subject: reply.subject, data: reply.data, headers: fromNatsHeaders(reply.headers) });
+    } catch (err) {
+      // No responders: nobody listens, so nobody answered.
+      if (!isNoResponders(err)) throw mapOperationError(err, `request to "${subject}" failed`);
+    }
+    return replies;
+  }
+
   async subscribe(spec: SubscriptionSpec, deliver: (delivery: Delivery) => Promise<void>): Promise<Subscription> {
     const connection = this.connection;
     try {

@@ -238,6 +238,12 @@ export interface Transport {
   consumerStates?(specs: readonly SubscriptionSpec[]): Promise<ConsumerState[]>;
   /** Network transports: the server in use, its version and the round-trip time. */
   connectionInfo?(): Promise<ConnectionInfo>;
+  /**
+   * Network transports: a request every responder answers (scatter-gather, as `$SRV.PING`
+   * discovery works). Resolves with the replies that arrived until none came for `stallMs`
+   * or `maxWaitMs` passed; with none when nothing listens.
+   */
+  requestMany?(subject: string, data: Uint8Array, options: { maxWaitMs: number; stallMs: number }): Promise<InboundMessage[]>;
   /** Drains subscriptions, flushes what was published, then closes. */
   drain(): Promise<void>;
   close(): Promise<void>;

@@ -129,6 +129,10 @@ export class JetStreamTransport implements Transport {
     return this.#core.request(subject, data, options);
   }
 
+  requestMany(subject: string, data: Uint8Array, options: { maxWaitMs: number; stallMs: number }): Promise<InboundMessage[]> {
+    return this.#core.requestMany(subject, data, options);
+  }
+
   /**
    * A durable listener gets a pump at once; the pump finds its consumer (creating it from the
    * configuration when it is missing) and keeps pulling through leader changes and outages.
