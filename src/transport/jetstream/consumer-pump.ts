@@ -1,10 +1,11 @@
-import type { JsMsg } from "@nats-io/jetstream";
+import type { Consumer, JsMsg } from "@nats-io/jetstream";
 import { errors as natsErrors } from "@nats-io/transport-node";
 import { backoffDelayMs } from "../../backoff.js";
 import { describeError } from "../../errors.js";
 import type { ConsumerEvent, Delivery, Subscription, SubscriptionLiveness } from "../transport.js";
 import type { ConsumerHandle } from "./consumer-handle.js";
 import { JetStreamDelivery } from "./jetstream-delivery.js";
+import { StallReport } from "./stall-report.js";
 import { jetStreamCause } from "./unavailable.js";
 
 export interface PumpSettings {
@@ -22,37 +23,43 @@ export interface PumpSettings {
 export const DEFAULT_PULL_EXPIRES_MS = 3_000;
 export const DEFAULT_PULL_HEARTBEAT_MS = 1_000;
 const RETRY = { initialDelayMs: 250, maxDelayMs: 1_000 };
-
-type StallReason = ConsumerEvent["reason"];
+/** The connection was closed by the bus: the subscription ends without an error. */
+const CLOSED = new Error("connection closed");
 
 /**
- * Pulls from one durable consumer in bounded batches (`fetch`: at most the free
- * concurrency, a short expiry, idle heartbeats) and hands each message over at once,
- * so nothing waits in a client buffer and every message the server sent is accounted
- * for: it either runs, or (while draining) goes back with nak at once.
+ * Pulls from one durable consumer in bounded batches (`fetch`: a short expiry, idle
+ * heartbeats) that never ask for more than the concurrency leaves (running + asked for <=
+ * concurrency; a new pull goes out whenever a quarter is free, so pulls overlap and messages
+ * keep flowing), and hands each message over at once, so nothing waits in a client buffer and
+ * every message the server sent is accounted for: it runs, or (while draining) goes back with
+ * nak at once.
  *
  * Liveness: a pull that loses its heartbeats (the consumer's leader moved), fails (no
  * leader, consumer deleted) or delivers nothing while the consumer holds pending
  * messages is replaced by a new pull, on a consumer looked up (or re-created) again.
  * Each stall and each recovery is reported once through onConsumerEvent().
  *
- * drain() stops pulling, lets the last pull end on the server (batch filled or expired,
- * at most `pullExpiresMs`), gives back what it still brings, and waits for the handlers
- * in flight, whose acks the transport then flushes. While a handler runs longer than half
+ * drain() stops pulling, lets every pull it sent end on the server (batch filled or
+ * expired, at most `pullExpiresMs`), gives back what they still bring, and waits for the
+ * handlers in flight, whose acks the transport then flushes. While a handler runs longer than half
  * of ackWait it sends "working" so the server does not redeliver it mid-way.
  */
 export class ConsumerPump implements Subscription {
   readonly closed: Promise<Error | undefined>;
   readonly #pulling: Promise<Error | undefined>;
   readonly #inFlight = new Map<JsMsg, number>();
-  readonly #listeners: Array<(event: ConsumerEvent) => void> = [];
   #stopping = false;
   #wake: (() => void) | undefined;
   #idle: (() => void) | undefined;
   #lastProgress = Date.now();
-  #stall: { reason: StallReason; since: number } | undefined;
-  #waiting: string | undefined;
+  readonly #report: StallReport;
   #checking = false;
+  /** Messages the pulls in flight may still bring. */
+  #asked = 0;
+  readonly #pulls = new Set<Promise<void>>();
+  #failures = 0;
+  /** Set when the loop must end: the connection closed (CLOSED) or the server refused us for good. */
+  #ended: Error | undefined;
   readonly #timers: NodeJS.Timeout[] = [];
 
   constructor(
@@ -62,6 +69,7 @@ export class ConsumerPump implements Subscription {
     /** The connected server's version: decides whether term() may carry a reason. */
     private readonly serverVersion: () => string | undefined = () => undefined,
   ) {
+    this.#report = new StallReport(handle.stream, handle.name);
     this.#pulling = this.#pull();
     this.closed = this.#finish();
   }
@@ -78,33 +86,47 @@ export class ConsumerPump implements Subscription {
   }
 
   liveness(): SubscriptionLiveness {
-    return { stalled: this.#stall !== undefined, waiting: this.#waiting, idleMs: Date.now() - this.#lastProgress };
+    return { stalled: this.#report.reason !== undefined, waiting: this.#report.waiting, idleMs: Date.now() - this.#lastProgress };
   }
 
   onConsumerEvent(listener: (event: ConsumerEvent) => void): void {
-    this.#listeners.push(listener);
+    this.#report.onEvent(listener);
   }
 
-  /** The pull loop: ends on drain (after the last pull ended), when the connection closed, or on a permission error. */
+  /**
+   * The pull loop: sends a bounded pull whenever a quarter of the concurrency is free and not
+   * yet asked for, so pulls overlap and messages keep flowing while a batch is handled. Ends on
+   * drain once every pull it sent ended on the server, when the connection closed, or on a
+   * permission error.
+   */
   async #pull(): Promise<Error | undefined> {
     const { ackWaitMs, stallThresholdMs } = this.settings;
     this.#every(Math.max(250, ackWaitMs / 4), () => this.#sendWorking());
     this.#every(Math.min(5_000, Math.max(250, stallThresholdMs / 4)), () => void this.#checkProgress());
-    let failures = 0;
-    while (!this.#stopping) {
-      await this.#roomForOne();
-      if (this.#stopping) break;
+    while (!this.#stopping && !this.#ended) {
+      await this.#roomForBatch();
+      if (this.#stopping || this.#ended) break;
+      if (this.#failures > 0) await this.#pause(backoffDelayMs(this.#failures, RETRY));
+      if (this.#stopping || this.#ended) break;
+      let consumer: Consumer;
       try {
-        await this.#pullOnce();
-        failures = 0;
+        consumer = await this.#consumer();
       } catch (err) {
-        if (err instanceof natsErrors.ClosedConnectionError) return undefined; // the bus closed its connection
-        if (err instanceof natsErrors.PermissionViolationError) return err;
-        this.#failed(err, ++failures);
-        await this.#pause(backoffDelayMs(failures, RETRY));
+        this.#fetchFailed(err);
+        continue;
       }
+      const size = this.settings.concurrency - this.#inFlight.size - this.#asked;
+      this.#asked += size;
+      const pull = this.#fetch(consumer, size).finally(() => {
+        this.#pulls.delete(pull);
+        this.#wakeUp();
+      });
+      this.#pulls.add(pull);
+      // One pull at a time while it fails: the next one waits for this one's outcome.
+      if (this.#failures > 0) await pull;
     }
-    return undefined;
+    while (this.#pulls.size > 0) await Promise.all(this.#pulls);
+    return this.#ended === CLOSED ? undefined : this.#ended;
   }
 
   /** Settles `closed`: after the pull loop and every handler it started (their "working" keeps going until then). */
@@ -115,25 +137,43 @@ export class ConsumerPump implements Subscription {
     return ended;
   }
 
-  /** One bounded pull: as many messages as there is room for, until the batch is full or the pull expires. */
-  async #pullOnce(): Promise<void> {
+  async #consumer(): Promise<Consumer> {
     const { consumer, recreated } = await this.handle.get();
-    this.#waiting = undefined;
-    if (recreated) this.#stalled("consumer-deleted", "the consumer was missing; re-created it from the provisioned configuration");
-    const pull = await consumer.fetch({
-      max_messages: this.settings.concurrency - this.#inFlight.size,
-      expires: this.settings.pullExpiresMs,
-      idle_heartbeat: this.settings.heartbeatMs,
-    });
-    for await (const msg of pull) this.#arrived(msg);
-    // The server answered the pull to its end (filled or expired): the consumer is alive. A
-    // stall for lack of progress ends only with a delivery (an empty pull proves nothing there).
-    if (this.#stall?.reason !== "no-progress") this.#recovered();
+    this.#report.waiting = undefined;
+    if (recreated) this.#report.stalled("consumer-deleted", "the consumer was missing; re-created it from the provisioned configuration");
+    return consumer;
+  }
+
+  /** One bounded pull of `size` messages, until the batch is full or the pull expires on the server. */
+  async #fetch(consumer: Consumer, size: number): Promise<void> {
+    let received = 0;
+    try {
+      const pull = await consumer.fetch({ max_messages: size, expires: this.settings.pullExpiresMs, idle_heartbeat: this.settings.heartbeatMs });
+      for await (const msg of pull) {
+        received++;
+        this.#asked--;
+        this.#arrived(msg);
+      }
+      this.#failures = 0;
+      // The server answered the pull to its end (filled or expired): the consumer is alive. A
+      // stall for lack of progress ends only with a delivery (an empty pull proves nothing there).
+      if (this.#report.reason !== "no-progress") this.#report.recovered();
+    } catch (err) {
+      this.#fetchFailed(err);
+    } finally {
+      this.#asked -= size - received;
+    }
+  }
+
+  #fetchFailed(err: unknown): void {
+    if (err instanceof natsErrors.ClosedConnectionError) this.#ended = CLOSED; // the bus closed its connection
+    else if (err instanceof natsErrors.PermissionViolationError) this.#ended = err;
+    else this.#failed(err, ++this.#failures);
   }
 
   #arrived(msg: JsMsg): void {
     this.#lastProgress = Date.now();
-    this.#recovered();
+    this.#report.recovered();
     if (this.#stopping) {
       msg.nak(); // arrived while draining, not started: back to the stream for the other members at once
       return;
@@ -149,9 +189,16 @@ export class ConsumerPump implements Subscription {
     if (this.#inFlight.size === 0) this.#idle?.();
   }
 
-  #roomForOne(): Promise<void> {
-    if (this.#inFlight.size < this.settings.concurrency) return Promise.resolve();
-    return new Promise<void>((resolve) => (this.#wake = resolve));
+  /**
+   * Waits until a quarter of the concurrency is neither running nor asked for, so a busy listener
+   * pulls in batches instead of one message per pull (each pull costs a subscription and a round
+   * trip); an idle listener has all of it free, so it always has a pull waiting.
+   */
+  async #roomForBatch(): Promise<void> {
+    const smallest = Math.ceil(this.settings.concurrency / 4);
+    while (!this.#stopping && !this.#ended && this.settings.concurrency - this.#inFlight.size - this.#asked < smallest) {
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
   }
 
   #pause(ms: number): Promise<void> {
@@ -177,23 +224,23 @@ export class ConsumerPump implements Subscription {
   #failed(err: unknown, attempt: number): void {
     const message = describeError(err);
     const status = (err as { code?: unknown }).code;
-    if (/heartbeats missed/i.test(message)) return this.#stalled("heartbeats-missed", "the pull stopped hearing from the server (its consumer leader changed or was lost)");
+    if (/heartbeats missed/i.test(message)) return this.#report.stalled("heartbeats-missed", "the pull stopped hearing from the server (its consumer leader changed or was lost)");
     // The server ends waiting pulls with "409 Leadership Change" when the consumer's leader steps down.
-    if (/leadership change/i.test(message)) return this.#stalled("leader-change", "the consumer's leader changed; pulling from the new one");
+    if (/leadership change/i.test(message)) return this.#report.stalled("leader-change", "the consumer's leader changed; pulling from the new one");
     if (/consumer deleted/i.test(message)) {
       this.handle.forget();
-      return this.#stalled("consumer-deleted", message);
+      return this.#report.stalled("consumer-deleted", message);
     }
     const cause = jetStreamCause(err);
     if (cause.kind === "no-leader" || cause.kind === "timeout") {
       // No leader yet: pulling again is cheap (503 at once) while a lookup waits for its timeout;
       // after a few, look again, in case the consumer itself is gone.
       if (attempt >= 3) this.handle.forget();
-      this.#waiting = `stream "${this.handle.stream}" / consumer "${this.handle.name}": ${cause.text}`;
-      return this.#stalled(cause.kind, cause.text);
+      this.#report.waiting = `stream "${this.handle.stream}" / consumer "${this.handle.name}": ${cause.text}`;
+      return this.#report.stalled(cause.kind, cause.text);
     }
     this.handle.forget();
-    this.#stalled("pull-failed", status === undefined ? message : `${status} ${message}`);
+    this.#report.stalled("pull-failed", status === undefined ? message : `${status} ${message}`);
   }
 
   /**
@@ -202,7 +249,7 @@ export class ConsumerPump implements Subscription {
    * server (it expires within pullExpiresMs): closing it early would drop what it still brings.
    */
   async #checkProgress(): Promise<void> {
-    if (this.#stopping || this.#checking || this.#stall) return;
+    if (this.#stopping || this.#checking || this.#report.reason) return;
     if (this.#inFlight.size >= this.settings.concurrency) return;
     const idleMs = Date.now() - this.#lastProgress;
     if (idleMs < this.settings.stallThresholdMs) return;
@@ -210,31 +257,13 @@ export class ConsumerPump implements Subscription {
     try {
       const pending = await this.handle.pending();
       if (pending === 0 || this.#stopping || Date.now() - this.#lastProgress < this.settings.stallThresholdMs) return;
-      this.#stalled("no-progress", `${pending} messages pending, none delivered for ${Math.round(idleMs / 1000)} s`);
+      this.#report.stalled("no-progress", `${pending} messages pending, none delivered for ${Math.round(idleMs / 1000)} s`);
       this.handle.forget();
     } catch {
       // Cannot ask the server now: the pull's own heartbeats decide.
     } finally {
       this.#checking = false;
     }
-  }
-
-  #stalled(reason: StallReason, detail: string): void {
-    if (this.#stall) return;
-    this.#stall = { reason, since: Date.now() };
-    this.#emit({ type: "stalled", stream: this.handle.stream, consumer: this.handle.name, reason, detail });
-  }
-
-  #recovered(): void {
-    const stall = this.#stall;
-    if (!stall) return;
-    this.#stall = undefined;
-    this.#waiting = undefined;
-    this.#emit({ type: "recovered", stream: this.handle.stream, consumer: this.handle.name, reason: stall.reason, detail: "pulling again", downMs: Date.now() - stall.since });
-  }
-
-  #emit(event: ConsumerEvent): void {
-    for (const listener of this.#listeners) listener(event);
   }
 
   #every(ms: number, run: () => void): void {
