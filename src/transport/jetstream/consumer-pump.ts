@@ -58,6 +58,8 @@ export class ConsumerPump implements Subscription {
   #asked = 0;
   readonly #pulls = new Set<Promise<void>>();
   #failures = 0;
+  /** Counts failures: pulls sent before the latest one failed belong to its wave. */
+  #wave = 0;
   /** Set when the loop must end: the connection closed (CLOSED) or the server refused us for good. */
   #ended: Error | undefined;
   readonly #timers: NodeJS.Timeout[] = [];
@@ -146,6 +148,7 @@ export class ConsumerPump implements Subscription {
 
   /** One bounded pull of `size` messages, until the batch is full or the pull expires on the server. */
   async #fetch(consumer: Consumer, size: number): Promise<void> {
+    const wave = this.#wave;
     let received = 0;
     try {
       const pull = await consumer.fetch({ max_messages: size, expires: this.settings.pullExpiresMs, idle_heartbeat: this.settings.heartbeatMs });
@@ -159,16 +162,20 @@ export class ConsumerPump implements Subscription {
       // stall for lack of progress ends only with a delivery (an empty pull proves nothing there).
       if (this.#report.reason !== "no-progress") this.#report.recovered();
     } catch (err) {
-      this.#fetchFailed(err);
+      this.#fetchFailed(err, wave);
     } finally {
       this.#asked -= size - received;
     }
   }
 
-  #fetchFailed(err: unknown): void {
+  /** Pulls sent before a failure that fail the same way count once: one leader change ends them all. */
+  #fetchFailed(err: unknown, wave = this.#wave): void {
     if (err instanceof natsErrors.ClosedConnectionError) this.#ended = CLOSED; // the bus closed its connection
     else if (err instanceof natsErrors.PermissionViolationError) this.#ended = err;
-    else this.#failed(err, ++this.#failures);
+    else if (wave === this.#wave) {
+      this.#wave++;
+      this.#failed(err, ++this.#failures);
+    }
   }
 
   #arrived(msg: JsMsg): void {
@@ -233,9 +240,9 @@ export class ConsumerPump implements Subscription {
     }
     const cause = jetStreamCause(err);
     if (cause.kind === "no-leader" || cause.kind === "timeout") {
-      // No leader yet: pulling again is cheap (503 at once) while a lookup waits for its timeout;
-      // after a few, look again, in case the consumer itself is gone.
-      if (attempt >= 3) this.handle.forget();
+      // No leader yet: pulling again is cheap (503 at once) while a lookup waits for its timeout
+      // during an election; every tenth attempt, look again, in case the consumer itself is gone.
+      if (attempt % 10 === 0) this.handle.forget();
       this.#report.waiting = `stream "${this.handle.stream}" / consumer "${this.handle.name}": ${cause.text}`;
       return this.#report.stalled(cause.kind, cause.text);
     }
