@@ -94,7 +94,7 @@ fi
 
 echo "current-nats-server: fetching nats-server from $URI sid (private apt config in $WORK)" >&2
 export APT_CONFIG="$WORK/apt.conf"
-apt-get -q "${APT_OPTIONS[@]}" update >"$WORK/update.log" 2>&1 ||
+apt-get -q --error-on=any "${APT_OPTIONS[@]}" update >"$WORK/update.log" 2>&1 ||
   fail "apt-get update of $URI sid failed (network, or archive signature):
 $(tail -n 20 "$WORK/update.log")"
 (cd "$WORK/download" && apt-get -q "${APT_OPTIONS[@]}" download nats-server >"$WORK/download.log" 2>&1) ||

@@ -95,13 +95,23 @@ function readable(report: StatusReport): string {
       ),
     );
     const consumers = report.streams.flatMap((s) => s.consumers.map((c) => ({ ...c, stream: s.name })));
+    // The PAUSED column appears only while some consumer is paused (nats-events pause).
+    const paused = consumers.some((c) => c.pausedUntil);
     parts.push(
       `\nConsumers\n`,
       consumers.length === 0
         ? "no consumers (run nats-events provision)\n"
         : formatTable(
-            ["STREAM/CONSUMER", "FILTER", "PENDING", "ACK PENDING", "REDELIVERED", "LISTENERS"],
-            consumers.map((c) => [`${c.stream}/${c.name}`, c.filter ?? "-", String(c.pending), String(c.ackPending), String(c.redelivered), c.listeners.join(", ") || "(none: left over?)"]),
+            ["STREAM/CONSUMER", "FILTER", "PENDING", "ACK PENDING", "REDELIVERED", ...(paused ? ["PAUSED"] : []), "LISTENERS"],
+            consumers.map((c) => [
+              `${c.stream}/${c.name}`,
+              c.filter ?? "-",
+              String(c.pending),
+              String(c.ackPending),
+              String(c.redelivered),
+              ...(paused ? [c.pausedUntil ? (c.pausedUntil === "until resumed" ? c.pausedUntil : `until ${c.pausedUntil}`) : "-"] : []),
+              c.listeners.join(", ") || "(none: left over?)",
+            ]),
           ),
     );
   }

@@ -94,6 +94,8 @@ export interface ConsumerState {
   readonly ackPending: number;
   /** Delivered more than once and not yet acknowledged. */
   readonly redelivered: number;
+  /** Paused (`nats-events pause`): the ISO time it resumes by itself, or "until resumed". Absent when not paused. */
+  readonly pausedUntil?: string;
 }
 
 /** A stream as the server reports it now (`exists: false` when it was configured but not created). */
@@ -172,6 +174,11 @@ export interface Transport {
   consumerStates?(specs: readonly SubscriptionSpec[]): Promise<ConsumerState[]>;
   /** Network transports: the server in use, its version and the round-trip time. */
   connectionInfo?(): Promise<ConnectionInfo>;
+  /**
+   * Network transports: the version the server in use announced (its INFO), read afresh on each
+   * call because a reconnect may land on another node. Decides what server-capabilities allows.
+   */
+  serverVersion?(): string | undefined;
   /** Drains subscriptions, flushes what was published, then closes. */
   drain(): Promise<void>;
   close(): Promise<void>;

@@ -6,6 +6,8 @@ import os from "node:os";
 import path from "node:path";
 
 export interface NatsServerOptions {
+  /** This nats-server binary instead of natsServerBinary() (tests that need a particular version: see server-versions.ts). */
+  binary?: string;
   /** JetStream with a temporary store_dir (default true). */
   jetstream?: boolean;
   /** Require this user and `pass` to connect. */
@@ -114,7 +116,7 @@ export function canConnect(port: number): Promise<boolean> {
  * with a temporary store_dir, and resolves once it accepts TCP connections.
  */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
-  const binary = natsServerBinary();
+  const binary = options.binary ?? natsServerBinary();
   const storeDir = await mkdtemp(path.join(os.tmpdir(), "nats-events-test-"));
   const portsDir = path.join(storeDir, "ports");
   const configFile = path.join(storeDir, "server.conf");

@@ -1,6 +1,7 @@
 import type { ConsumerInfo, JetStreamManager } from "@nats-io/jetstream";
 import type { StreamOptions } from "../../bus/options.js";
 import type { ConsumerState, StreamState } from "../transport.js";
+import { pausedUntilOf } from "./consumer-pause.js";
 import type { ConsumerTarget } from "./provisioning.js";
 
 /** What the server holds for the configured streams: counts of each, and every consumer it has (leftovers of renamed groups too). */
@@ -48,6 +49,7 @@ function consumerState(info: ConsumerInfo): ConsumerState {
     pending: info.num_pending,
     ackPending: info.num_ack_pending,
     redelivered: info.num_redelivered,
+    ...(info.paused ? { pausedUntil: pausedUntilOf(info) } : {}),
   };
 }
 

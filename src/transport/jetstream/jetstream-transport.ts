@@ -134,6 +134,10 @@ export class JetStreamTransport implements Transport {
     return this.#core.connectionInfo();
   }
 
+  serverVersion(): string | undefined {
+    return this.#core.serverVersion();
+  }
+
   drain(): Promise<void> {
     return this.#core.drain();
   }
