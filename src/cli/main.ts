@@ -51,7 +51,7 @@ addConnectionFlags(
 addConnectionFlags(
   program
     .command("status")
-    .description("show the connection, the listeners of the config and, on jetstream, each stream (messages, bytes) and consumer (pending, ack pending, redelivered)")
+    .description("show the connection (with the nats-server version), the listeners of the config and, on jetstream, each stream (messages, bytes) and consumer (pending, ack pending, redelivered, paused)")
     .argument("[modules...]", "listener module files or globs (default: \"listeners\" from the config file)")
     .option("--json", "print the report as JSON (for scripts)"),
 ).action(statusCommand);
