@@ -22,6 +22,9 @@ interface ConsumerJson {
 }
 
 const group = new ProcessGroup();
+// This test runs eight CLI processes one after the other; on a loaded 2-core machine one start
+// (node + the listener modules) has taken over 15 s, the helpers' default.
+const CLI_TIMEOUT_MS = 45_000;
 const cleanups: Array<() => Promise<unknown>> = [];
 after(async () => {
   await group.killAll();
@@ -43,11 +46,11 @@ async function setUp(server: ServerBinary) {
   const bus: EventBus = await connectTestBus(nats.url, { transport: "jetstream", streams, metrics: false });
   cleanups.push(() => bus.close());
   const cli = async (args: string[], expectExit = 0) => {
-    const run = await group.run([...args, "--config", config], { name: args.slice(0, 2).join(" "), env });
+    const run = await group.run([...args, "--config", config], { name: args.slice(0, 2).join(" "), env, timeoutMs: CLI_TIMEOUT_MS });
     assert.equal(run.exit?.code, expectExit, run.output());
     return run;
   };
-  const start = () => group.listeners(["--config", config], { name: "register-listeners (A+B)", env });
+  const start = () => group.listeners(["--config", config], { name: "register-listeners (A+B)", env, readyTimeoutMs: CLI_TIMEOUT_MS });
   return { bus, env, cli, start, stream: streams[0]!.name };
 }
 
