@@ -64,6 +64,10 @@ export const ErrorCodes = {
   SERVER_VERSION: "EB_ERR_SERVER_VERSION",
   /** A CLI command named a listener (Class.method) or queue group that none of the loaded listeners has. */
   UNKNOWN_LISTENER: "EB_ERR_UNKNOWN_LISTENER",
+  /** The testing kit could not start a nats-server (binary missing or not executable, or it did not start). */
+  TEST_SERVER: "EB_ERR_TEST_SERVER",
+  /** The testing kit's `settled()` timed out: a handler is still running (or a bus is not closed between tests). */
+  NOT_SETTLED: "EB_ERR_NOT_SETTLED",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -1,15 +1,15 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { accessSync, constants as fsConstants } from "node:fs";
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { natsServerBinary } from "../../src/testing/nats-server.js";
 
 /**
  * The bench's own nats-server: one process on free loopback ports (the server picks
  * them: `listen: -1`, read back from its ports file), JetStream with a temporary
  * store_dir, the HTTP monitor on (the bench reads /varz to check what arrived).
- * Written apart from test/helpers so the bench does not depend on test files.
+ * The binary is found as the testing kit finds it (NATS_SERVER_BIN, PATH, /usr/sbin).
  */
 export interface BenchServer {
   readonly url: string;
@@ -25,31 +25,6 @@ export interface BenchServer {
 const HOST = "127.0.0.1";
 let current: ChildProcess | undefined;
 process.once("exit", () => current?.kill("SIGKILL"));
-
-export function natsServerBinary(): string {
-  const fromEnv = process.env.NATS_SERVER_BIN;
-  if (fromEnv) {
-    if (isExecutable(fromEnv)) return fromEnv;
-    throw new Error(`NATS_SERVER_BIN=${fromEnv} is not an executable file`);
-  }
-  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
-    if (dir && isExecutable(path.join(dir, "nats-server"))) return path.join(dir, "nats-server");
-  }
-  if (isExecutable("/usr/sbin/nats-server")) return "/usr/sbin/nats-server";
-  throw new Error(
-    "nats-server not found: the bench starts its own server. Install it (Debian/Ubuntu: `apt-get install nats-server`, " +
-      "or a release binary from https://github.com/nats-io/nats-server/releases) and put it on PATH, or set NATS_SERVER_BIN.",
-  );
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export async function startBenchServer(): Promise<BenchServer> {
   const binary = natsServerBinary();

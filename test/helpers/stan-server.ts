@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { accessSync, constants as fsConstants } from "node:fs";
 import path from "node:path";
-import { freePort } from "./nats-server.js";
+import { freePort, isExecutable } from "./nats-server.js";
 
 /**
  * A real nats-streaming-server for the stan tests. There is no Debian or npm package
@@ -54,15 +53,6 @@ export function streamingServerSkipReason(): string | undefined {
   return streamingServerBinary()
     ? undefined
     : "no nats-streaming-server binary (set NATS_STREAMING_SERVER_BIN or put it on PATH); NATS Streaming is end-of-life and has no Debian or npm package";
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

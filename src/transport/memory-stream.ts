@@ -1,0 +1,66 @@
+import type { StreamOptions } from "../bus/options.js";
+import type { MessageHeaders } from "./transport.js";
+
+/** One message as a durable in-memory stream keeps it. */
+export interface StoredMessage {
+  readonly stream: string;
+  readonly seq: number;
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly headers: MessageHeaders;
+  /** When it was stored, on the store's clock. */
+  readonly time: Date;
+}
+
+/** JetStream's default duplicate window (StreamOptions.duplicateWindowMs). */
+export const DEFAULT_DUPLICATE_WINDOW_MS = 2 * 60_000;
+
+/**
+ * The in-memory counterpart of one JetStream stream with limits retention: messages
+ * stay until deleted, sequence numbers only grow, and a msgId seen within the
+ * duplicate window stores nothing and answers with the first message's sequence.
+ */
+export class MemoryStream {
+  readonly name: string;
+  readonly subjects: readonly string[];
+  readonly #duplicateWindowMs: number;
+  readonly #messages = new Map<number, StoredMessage>();
+  readonly #msgIds = new Map<string, { seq: number; at: number }>();
+  #lastSeq = 0;
+
+  constructor(options: StreamOptions) {
+    this.name = options.name;
+    this.subjects = options.subjects;
+    this.#duplicateWindowMs = options.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS;
+  }
+
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  append(subject: string, data: Uint8Array, headers: MessageHeaders, msgId: string | undefined, now: number): { seq: number; duplicate: boolean } {
+    if (msgId !== undefined) {
+      const seen = this.#msgIds.get(msgId);
+      if (seen && now - seen.at < this.#duplicateWindowMs) return { seq: seen.seq, duplicate: true };
+    }
+    const seq = ++this.#lastSeq;
+    // JetStream carries the dedupe id to consumers as the Nats-Msg-Id header.
+    const stored = msgId === undefined ? headers : { ...headers, "Nats-Msg-Id": msgId };
+    this.#messages.set(seq, { stream: this.name, seq, subject, data, headers: stored, time: new Date(now) });
+    if (msgId !== undefined) this.#msgIds.set(msgId, { seq, at: now });
+    return { seq, duplicate: false };
+  }
+
+  get(seq: number): StoredMessage | undefined {
+    return this.#messages.get(seq);
+  }
+
+  delete(seq: number): boolean {
+    return this.#messages.delete(seq);
+  }
+
+  /** Every message still stored, oldest first. */
+  all(): StoredMessage[] {
+    return [...this.#messages.values()];
+  }
+}
