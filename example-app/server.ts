@@ -4,6 +4,13 @@ import { EventBus, closeBusWithServer, connectWithRetry } from "express-nats-eve
 import { createApp } from "./app.js";
 
 const bus = container.resolve(EventBus);
+
+// HTTP first: while NATS connects, /healthz and the publishing routes answer 503 (EB_ERR_NOT_CONNECTED)
+// instead of the port refusing connections.
+const port = Number(process.env.PORT ?? 3000);
+const server = createApp().listen(port, "127.0.0.1", () => bus.logger.info({ url: `http://127.0.0.1:${port}` }, "orders example listening"));
+closeBusWithServer(server);
+
 await connectWithRetry(bus, {});
 
 if (bus.transportName === "memory") {
@@ -16,13 +23,8 @@ if (bus.transportName === "memory") {
       "install nats-server (apt-get install nats-server) or set NATS_URL for the real thing",
   );
 }
-
-const port = Number(process.env.PORT ?? 3000);
-const server = createApp().listen(port, "127.0.0.1", () => {
-  bus.logger.info({ url: `http://127.0.0.1:${port}` }, "orders example listening");
-  process.send?.("ready");
-});
-closeBusWithServer(server);
+// pm2 (wait_ready) counts the process as up, and a reload stops the old one, only once it can publish.
+process.send?.("ready");
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {

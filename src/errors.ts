@@ -56,6 +56,8 @@ export const ErrorCodes = {
   PAYLOAD_TOO_LARGE: "EB_ERR_PAYLOAD_TOO_LARGE",
   /** A message's Content-Type header names a format the listener (or requester) has no codec for. */
   UNSUPPORTED_CONTENT_TYPE: "EB_ERR_UNSUPPORTED_CONTENT_TYPE",
+  /** `nats-events init` cannot scaffold here (no package.json, an unreadable tsconfig.json). */
+  INIT: "EB_ERR_INIT",
   /** defineEvent() was given something that is not a valid contract (schema, codec, dates option). */
   INVALID_CONTRACT: "EB_ERR_INVALID_CONTRACT",
   /** Two different contracts were defined for one subject. */

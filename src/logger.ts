@@ -61,7 +61,7 @@ export function createConsoleLogger(level: LoggerLevel = "info", name = "nats-ev
     if (LEVELS.indexOf(at) < threshold) return;
     const pairs = Object.entries(fields)
       .filter(([, value]) => value !== undefined)
-      .map(([key, value]) => `${key}=${typeof value === "string" && !/\s/.test(value) ? value : JSON.stringify(value)}`);
+      .map(([key, value]) => `${key}=${typeof value === "string" && !/\s/.test(value) ? value : JSON.stringify(value instanceof Error ? value.stack ?? value.message : value)}`);
     const line = [new Date().toISOString(), at.toUpperCase(), `[${name}]`, message, ...pairs].join(" ");
     (at === "warn" || at === "error" ? process.stderr : process.stdout).write(line + "\n");
   };

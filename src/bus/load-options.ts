@@ -1,8 +1,10 @@
 import path from "node:path";
 import { lilconfig, type Loader } from "lilconfig";
 import { pathToFileURL } from "node:url";
-import { ErrorCodes, EventBusError, describeError } from "../errors.js";
+import { didYouMean } from "../did-you-mean.js";
+import { ErrorCodes, EventBusError } from "../errors.js";
 import { subjectProblem } from "../subject.js";
+import { configFileError } from "./config-file-error.js";
 import { streamsProblem } from "./stream-options.js";
 import { defaultOptions, redactCredentials, type EventBusOptions, type EventBusOptionsInput } from "./options.js";
 
@@ -20,10 +22,12 @@ export interface LoadedOptions {
   configFile: string | undefined;
 }
 
+/** ESM `export default {...}` and CommonJS `module.exports = {...}` both arrive as `default`. */
 const importLoader: Loader = async (filepath) => {
   const module = (await import(pathToFileURL(filepath).href)) as { default?: unknown };
   return module.default ?? module;
 };
+const jsonLoader: Loader = (_filepath, content) => JSON.parse(content.replace(/^\uFEFF/, "")) as unknown;
 
 const CONFIG_NAMES = ["package.json", "nats-events.config.js", "nats-events.config.mjs", "nats-events.config.cjs"];
 
@@ -174,19 +178,24 @@ function showValue(value: unknown): string {
 }
 
 async function readConfigFile(context: LoadOptionsContext): Promise<{ path: string; config: unknown } | undefined> {
+  // lilconfig does not say which file failed; the loaders note it before they read one.
+  let reading: string | undefined;
+  const noting = (loader: Loader): Loader => (filepath, content) => {
+    reading = filepath;
+    return loader(filepath, content);
+  };
   const explorer = lilconfig("nats-events", {
     searchPlaces: CONFIG_NAMES,
     packageProp: "natsEvents",
-    loaders: { ".js": importLoader, ".mjs": importLoader, ".cjs": importLoader },
+    loaders: { ".js": noting(importLoader), ".mjs": noting(importLoader), ".cjs": noting(importLoader), ".json": noting(jsonLoader) },
   });
+  const cwd = context.cwd ?? process.cwd();
+  const explicit = context.configFile ? path.resolve(cwd, context.configFile) : undefined;
   try {
-    const result = context.configFile
-      ? await explorer.load(path.resolve(context.cwd ?? process.cwd(), context.configFile))
-      : await explorer.search(context.cwd ?? process.cwd());
+    const result = explicit ? await explorer.load(explicit) : await explorer.search(cwd);
     return result && !result.isEmpty ? { path: result.filepath, config: result.config } : undefined;
   } catch (err) {
-    const where = context.configFile ?? `a config file above ${context.cwd ?? process.cwd()}`;
-    throw new EventBusError(ErrorCodes.CONFIG, `cannot read ${where}: ${describeError(err)}`, { cause: err });
+    throw configFileError(reading ?? explicit ?? cwd, err);
   }
 }
 
@@ -208,7 +217,8 @@ function flatten(input: unknown, source: string): Record<string, unknown> {
   }
   for (const key of Object.keys(flat)) {
     if (!(key in VALIDATORS)) {
-      throw new EventBusError(ErrorCodes.CONFIG, `unknown option "${key}" in ${source}; known options: ${Object.keys(VALIDATORS).join(", ")}`);
+      const known = Object.keys(VALIDATORS);
+      throw new EventBusError(ErrorCodes.CONFIG, `unknown option "${key}" in ${source}${didYouMean(key, known) || `; known options: ${known.join(", ")}`}`);
     }
   }
   return flat;

@@ -1,4 +1,7 @@
+import { container } from "tsyringe";
 import { loadOptions } from "../bus/load-options.js";
+import { buildListener } from "../listeners/build-listener.js";
+import type { ListenerSpec } from "../listeners/registry.js";
 import { createLogger } from "../logger.js";
 import { codeOptionsFrom, type ConnectionFlags } from "./connection-flags.js";
 import { listenerRows, listenerTable } from "./listener-rows.js";
@@ -7,11 +10,25 @@ import { loadConfiguredListeners } from "./load-listener-modules.js";
 /**
  * `nats-events listeners`: what the listener modules declared with @Listen (subject, group,
  * Class.method; on jetstream the stream and durable consumer each reads from), without connecting.
+ * It builds each listener class once, as register-listeners would, so a class tsyringe cannot
+ * build fails here (exit 1) with the same EB_ERR_LISTENER_RESOLVE message instead of at deploy.
  */
 export async function listenersCommand(modules: string[], flags: ConnectionFlags & { json?: boolean }): Promise<void> {
   const { options, configFile } = await loadOptions(codeOptionsFrom(flags), { configFile: flags.config });
   const specs = await loadConfiguredListeners(modules, options, configFile, createLogger("warn", { destination: 2 }));
+  checkBuildable(specs);
   const rows = listenerRows(specs, options);
   if (flags.json) return void process.stdout.write(`${JSON.stringify({ transport: options.transport, configFile: configFile ?? null, listeners: rows }, null, 2)}\n`);
   process.stdout.write(listenerTable(rows));
+}
+
+/** In a child container, so what the check builds is not what a later bus.listen() in this process would get. */
+function checkBuildable(specs: readonly ListenerSpec[]): void {
+  const scope = container.createChildContainer();
+  const built = new Set<ListenerSpec["target"]>();
+  for (const spec of specs) {
+    if (built.has(spec.target)) continue;
+    buildListener(scope, spec);
+    built.add(spec.target);
+  }
 }

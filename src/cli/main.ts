@@ -5,6 +5,7 @@ import { isEventBusError } from "../errors.js";
 import { addConnectionFlags } from "./connection-flags.js";
 import { listDeadLetters, replayDeadLetters } from "./dead-letters.js";
 import { pauseCommand, resumeCommand } from "./pause.js";
+import type { InitFlags } from "./init.js";
 import { provisionCommand } from "./provision.js";
 import { listenersCommand } from "./listeners.js";
 import { registerListeners } from "./register-listeners.js";
@@ -14,6 +15,14 @@ import { statusCommand } from "./status.js";
 const program = new Command("nats-events")
   .description("Event-driven communication over NATS for Express services")
   .showHelpAfterError();
+
+program
+  .command("init")
+  .description("set up this npm project: nats-events.config.js, a pm2 ecosystem.config.js, a sample listener and the tsconfig flags; never overwrites a file")
+  .option("-y, --yes", "add the decorator flags to an existing tsconfig.json without asking")
+  .option("--server <file>", "the web server's compiled entry point for pm2 (default: package.json \"main\", else dist/server.js)")
+  // Loaded only for init: its JSONC parser is no cost to the commands pm2 starts.
+  .action(async (flags: InitFlags) => (await import("./init.js")).initCommand(flags));
 
 addConnectionFlags(
   program

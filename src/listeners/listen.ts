@@ -1,5 +1,6 @@
 import { isContract } from "../contracts/contract.js";
 import type { CheckedSubject, HandlerFor, SubjectArg } from "../contracts/event-map.js";
+import { didYouMean } from "../did-you-mean.js";
 import { ErrorCodes, EventBusError } from "../errors.js";
 import { queueGroupProblem, subjectProblem } from "../subject.js";
 import { listenerRegistry, type ListenOptions, type ListenerClass } from "./registry.js";
@@ -40,38 +41,56 @@ export type ListenDecorator<S> = <M extends HandlerFor<S>>(target: object, prope
  * the old consumer behind.
  */
 export function Listen<const S extends SubjectArg>(subjectOrContract: S & CheckedSubject<S, true>, queueGroup?: string, options: ListenOptions = {}): ListenDecorator<S> {
-  const contract = isContract(subjectOrContract) ? subjectOrContract : undefined;
-  const subject = (contract ? contract.subject : subjectOrContract) as string;
   return (target, propertyKey, descriptor) => {
     // On a static method `target` is the class itself; name that class, not Function.
     const listenerClass = (typeof target === "function" ? target : target.constructor) as ListenerClass;
-    const id = `${listenerClass.name}.${String(propertyKey)}`;
-    const fail = (code: typeof ErrorCodes.INVALID_LISTENER | typeof ErrorCodes.INVALID_SUBJECT, problem: string) => {
-      throw new EventBusError(code, `@Listen on ${id}: ${problem}`);
-    };
-    if (typeof target === "function") fail(ErrorCodes.INVALID_LISTENER, "must decorate an instance method, not a static one");
+    const where = `@Listen on ${listenerClass.name}.${String(propertyKey)}`;
+    if (typeof target === "function") throw new EventBusError(ErrorCodes.INVALID_LISTENER, `${where}: must decorate an instance method, not a static one`);
     // Property decorators get no descriptor (possible from JavaScript or through a cast).
-    if (typeof descriptor?.value !== "function") fail(ErrorCodes.INVALID_LISTENER, "must decorate a method");
-    const subjectIssue = subjectProblem(subject, true);
-    if (subjectIssue) fail(ErrorCodes.INVALID_SUBJECT, `subject ${JSON.stringify(subject)} ${subjectIssue}`);
-    const groupIssue = queueGroup === undefined ? undefined : queueGroupProblem(queueGroup);
-    if (groupIssue) fail(ErrorCodes.INVALID_SUBJECT, `queue group ${JSON.stringify(queueGroup)} ${groupIssue}`);
-    for (const [key, value] of Object.entries(options)) {
-      const check = OPTION_CHECKS[key as keyof ListenOptions];
-      if (!check) fail(ErrorCodes.INVALID_LISTENER, `unknown option "${key}"; known: ${Object.keys(OPTION_CHECKS).join(", ")}`);
-      const problem = value === undefined ? undefined : check(value);
-      if (problem) fail(ErrorCodes.INVALID_LISTENER, `option "${key}" ${problem}, got ${JSON.stringify(value)}`);
-    }
-    const method = String(propertyKey);
-    const duplicate = listenerRegistry
-      .of(listenerClass)
-      .some((spec) => spec.method === method && spec.subject === subject && spec.queueGroup === queueGroup);
-    if (duplicate) {
-      throw new EventBusError(
-        ErrorCodes.DUPLICATE_LISTENER,
-        `@Listen on ${id}: subject "${subject}"${queueGroup ? ` with queue group "${queueGroup}"` : ""} is declared twice on this method`,
-      );
-    }
-    listenerRegistry.add({ target: listenerClass, method, subject, ...(contract && { contract }), queueGroup, options: { ...options }, id });
+    if (typeof descriptor?.value !== "function") throw new EventBusError(ErrorCodes.INVALID_LISTENER, `${where}: must decorate a method`);
+    recordHandler(where, { listenerClass, method: String(propertyKey), subject: subjectOrContract, queueGroup, options });
   };
+}
+
+/** One handler declaration, from @Listen or defineListener(). */
+export interface HandlerRecord {
+  readonly listenerClass: ListenerClass;
+  readonly method: string;
+  readonly subject: SubjectArg;
+  readonly queueGroup?: string;
+  readonly options?: ListenOptions;
+}
+
+/**
+ * Checks one handler declaration (subject, queue group, options, not declared twice) and records
+ * it in the registry. `where` starts each error message ("@Listen on Class.method: ...").
+ */
+export function recordHandler(where: string, { listenerClass, method, subject: subjectOrContract, queueGroup, options = {} }: HandlerRecord): void {
+  const contract = isContract(subjectOrContract) ? subjectOrContract : undefined;
+  const subject = (contract ? contract.subject : subjectOrContract) as string;
+  const fail = (code: typeof ErrorCodes.INVALID_LISTENER | typeof ErrorCodes.INVALID_SUBJECT, problem: string) => {
+    throw new EventBusError(code, `${where}: ${problem}`);
+  };
+  const subjectIssue = subjectProblem(subject, true);
+  if (subjectIssue) fail(ErrorCodes.INVALID_SUBJECT, `subject ${JSON.stringify(subject)} ${subjectIssue}`);
+  const groupIssue = queueGroup === undefined ? undefined : queueGroupProblem(queueGroup);
+  if (groupIssue) fail(ErrorCodes.INVALID_SUBJECT, `queue group ${JSON.stringify(queueGroup)} ${groupIssue}`);
+  for (const [key, value] of Object.entries(options)) {
+    const check = OPTION_CHECKS[key as keyof ListenOptions];
+    const known = Object.keys(OPTION_CHECKS);
+    if (!check) fail(ErrorCodes.INVALID_LISTENER, `unknown option "${key}"${didYouMean(key, known)}; known: ${known.join(", ")}`);
+    const problem = value === undefined ? undefined : check(value);
+    if (problem) fail(ErrorCodes.INVALID_LISTENER, `option "${key}" ${problem}, got ${JSON.stringify(value)}`);
+  }
+  const duplicate = listenerRegistry
+    .of(listenerClass)
+    .some((spec) => spec.method === method && spec.subject === subject && spec.queueGroup === queueGroup);
+  if (duplicate) {
+    throw new EventBusError(
+      ErrorCodes.DUPLICATE_LISTENER,
+      `${where}: subject "${subject}"${queueGroup ? ` with queue group "${queueGroup}"` : ""} is declared twice on this method`,
+    );
+  }
+  const id = `${listenerClass.name}.${method}`;
+  listenerRegistry.add({ target: listenerClass, method, subject, ...(contract && { contract }), queueGroup, options: { ...options }, id });
 }

@@ -9,6 +9,7 @@ import { ErrorCodes, EventBusError, NonRetryableError, describeError } from "../
 import { HANDLED, errorCodeOf, type ListenerInfo } from "../observability/observer.js";
 import type { ObserverSet } from "../observability/observer-set.js";
 import type { Delivery, MessageHeaders, Subscription, Transport } from "../transport/transport.js";
+import { buildListener } from "./build-listener.js";
 import { ConcurrencyLimit } from "./concurrency-limit.js";
 import { sendToDeadLetter, type FailureReason } from "./dead-letter.js";
 import type { ListenerHandler, MessageContext } from "./message-context.js";
@@ -95,7 +96,7 @@ export class ListenerRunner {
   async start(specs: readonly ListenerSpec[]): Promise<void> {
     const instances = new Map<ListenerClass, object>();
     for (const spec of specs) {
-      if (!instances.has(spec.target)) instances.set(spec.target, this.#build(spec));
+      if (!instances.has(spec.target)) instances.set(spec.target, buildListener(this.deps.container, spec));
     }
     for (const spec of specs) {
       const instance = instances.get(spec.target) as Record<string, ListenerHandler>;
@@ -134,19 +135,6 @@ export class ListenerRunner {
     if (outcome === "timeout") {
       const busy = active.filter((listener) => listener.limit.size > 0).map((listener) => `${listener.spec.id} (${listener.limit.size})`);
       throw new EventBusError(ErrorCodes.DRAIN_TIMEOUT, `handlers still running after the drain timeout of ${timeoutMs} ms: ${busy.join(", ")}`);
-    }
-  }
-
-  #build(spec: ListenerSpec): object {
-    try {
-      return this.deps.container.resolve(spec.target);
-    } catch (err) {
-      throw new EventBusError(
-        ErrorCodes.LISTENER_RESOLVE,
-        `cannot build listener class ${spec.target.name} (for ${spec.id}): ${describeError(err)}. ` +
-          `Is the class decorated with @injectable() and is every constructor dependency registered?`,
-        { cause: err },
-      );
     }
   }
 

@@ -7,7 +7,7 @@ import type { BusObserver, DeliveryOutcome, LifecycleEvent, ListenerInfo } from 
 /**
  * Logs through the bus's logger (pino by default): one structured line per lifecycle
  * event (connect, reconnect, subscribe, drain, close) and per failure (subject, listener,
- * error code, delivery count, correlation id); handled messages at debug level.
+ * error code, delivery count, correlation id; a handler's error with its stack); handled messages at debug level.
  * Nothing it logs carries credentials: server URLs arrive here already redacted.
  */
 export class LogObserver implements BusObserver {
@@ -52,7 +52,8 @@ export class LogObserver implements BusObserver {
         const issues = outcome.error instanceof ValidationError ? outcome.error.issues.map((issue) => `${issue.path}: ${issue.message}`) : undefined;
         return logger.warn({ ...this.#fields(listener, delivery), code: outcome.code, issues, reason: describeError(outcome.error) }, "message rejected: invalid payload");
       }
-      const fields = { ...this.#fields(listener, delivery), code: outcome.code, error: describeError(outcome.error) };
+      // `err` goes through pino's error serializer (type, message, stack): where the handler failed.
+      const fields = { ...this.#fields(listener, delivery), code: outcome.code, error: describeError(outcome.error), err: outcome.error };
       if (outcome.next === "retry") return logger.warn({ ...fields, retryInMs: outcome.retryInMs, maxDeliver: outcome.maxDeliver }, "handler failed; will retry");
       return logger.error({ ...fields, next: outcome.next }, "handler failed");
     }

@@ -75,6 +75,19 @@ describe("nats-events CLI", () => {
     assert.equal(listener.events("handled").filter((record) => record.data === undefined || JSON.stringify(record.data).includes("a:1")).length, 0);
   });
 
+  test("listeners exits 1 for a class tsyringe cannot build, with the message register-listeners gives", async () => {
+    const module = fixture("forgot-injectable.listener.js");
+    const check = await group.run(["listeners", module], { name: "listeners (unbuildable)" });
+    assert.equal(check.exit?.code, 1, check.output());
+    const message = check.stderrLines.find((line) => line.includes("EB_ERR_LISTENER_RESOLVE"));
+    assert.ok(message, check.output());
+    assert.match(message, /cannot build listener class ForgotInjectableListener \(for ForgotInjectableListener\.onTick\)/);
+    // The memory transport needs no server: the process gets as far as building the classes.
+    const run = await group.run(["register-listeners", module, "-t", "memory"], { name: "register-listeners (unbuildable)" });
+    assert.equal(run.exit?.code, 1, run.output());
+    assert.ok(run.stderrLines.includes(message), `register-listeners should fail with the same line:\n${message}\n${run.output()}`);
+  });
+
   test("register-listeners with a glob that matches nothing exits 1 with EB_ERR_MODULE_LOAD naming the pattern", async () => {
     const pattern = "dist/test/fixtures/no-such-*.listener.js";
     const run = await group.run(["register-listeners", pattern], { name: "register-listeners (no match)", env: { NATS_URL: nats!.url } });

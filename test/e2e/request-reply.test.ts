@@ -68,10 +68,15 @@ describe("GET /quote/:sku against three worker processes", () => {
     const exits = await Promise.all(workers.map((worker) => worker.waitForExit(10_000, "the worker to drain and exit after SIGTERM")));
     assert.deepEqual(exits.map((exit) => exit.code), [0, 0, 0]);
 
-    const { status, body, elapsedMs } = await fetchJson(`${base}/quote/BOOK-1`);
+    const { status, body, elapsedMs } = await fetchJson(`${base}/quote/BOOK-1`, { headers: { "x-correlation-id": "quote-without-workers" } });
     assert.equal(status, 503);
     assert.equal(body.error, "EB_ERR_NO_RESPONDERS");
-    assert.match(String(body.message), /quote\.get/);
+    assert.equal(body.correlationId, "quote-without-workers");
+    // The client is not told the subject; the web process's log is, with the correlation id to find it by.
+    assert.doesNotMatch(String(body.message), /quote\.get/);
+    const logged = await web.waitForLog("answered 503 EB_ERR_NO_RESPONDERS", 5_000);
+    assert.equal(logged.correlationId, "quote-without-workers");
+    assert.match(String(logged.msg), /quote\.get/);
     assert.ok(elapsedMs < REQUEST_TIMEOUT_MS / 2, `503 took ${Math.round(elapsedMs)} ms; the request timeout is ${REQUEST_TIMEOUT_MS} ms`);
     const health = await fetchJson(`${base}/healthz`);
     assert.equal(health.status, 200, "the web process itself stays healthy");

@@ -36,6 +36,11 @@ export interface SpawnOptions {
   env?: Record<string, string | undefined>;
   /** Open an IPC channel, as pm2 does, so the child's process.send("ready") arrives here. */
   ipc?: boolean;
+  /**
+   * Its own process group (pm2-runtime and the apps it starts): kill() then kills the whole group,
+   * so no grandchild outlives a failing test.
+   */
+  processGroup?: boolean;
 }
 
 type Stream = "stdout" | "stderr" | "any";
@@ -48,10 +53,19 @@ interface Waiter {
 
 const OUTPUT_TAIL = 40;
 const running = new Set<ChildProcess>();
+/** Process groups started with `processGroup: true` (by their leader's pid), killed whole on exit. */
+const groups = new Set<number>();
 
 // A test process that dies without cleaning up must not leave children behind.
 process.once("exit", () => {
   for (const child of running) child.kill("SIGKILL");
+  for (const leader of groups) {
+    try {
+      process.kill(-leader, "SIGKILL");
+    } catch {
+      // Gone already.
+    }
+  }
 });
 
 /** The environment for a child: ours without NATS_* / node:test variables, plus `extra`. */
@@ -85,6 +99,7 @@ export class TestProcess {
   exit: Exit | undefined;
   exitedAt: number | undefined;
   #waiters = new Set<Waiter>();
+  #processGroup = false;
   #parsed: Array<Record<string, unknown>> = [];
   #parsedUpTo = 0;
 
@@ -94,7 +109,10 @@ export class TestProcess {
       cwd: options.cwd ?? ROOT,
       env: childEnv(options.env),
       stdio: options.ipc ? ["ignore", "pipe", "pipe", "ipc"] : ["ignore", "pipe", "pipe"],
+      detached: options.processGroup === true,
     });
+    this.#processGroup = options.processGroup === true;
+    if (this.#processGroup && this.child.pid !== undefined) groups.add(this.child.pid);
     running.add(this.child);
     this.#readLines("stdout");
     this.#readLines("stderr");
@@ -216,7 +234,16 @@ export class TestProcess {
 
   /** SIGKILL if still running; resolves once it exited. */
   async kill(): Promise<Exit> {
-    if (this.isRunning) this.child.kill("SIGKILL");
+    if (this.#processGroup) {
+      try {
+        process.kill(-this.pid, "SIGKILL"); // the group may outlive its leader: grandchildren still in it
+      } catch {
+        // The group is gone already.
+      }
+      groups.delete(this.pid);
+    } else if (this.isRunning) {
+      this.child.kill("SIGKILL");
+    }
     return this.exited;
   }
 

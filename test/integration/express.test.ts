@@ -274,7 +274,8 @@ function expressSuite(flavour: ExpressFlavour): void {
         assert.match(result.contentType ?? "", /^application\/json/);
         const body = result.body as { error: string; message: string };
         assert.equal(body.error, ErrorCodes.NO_RESPONDERS);
-        assert.match(body.message, new RegExp(SUBJECTS.nobody.replace(/\./g, "\\.")));
+        // The subject is internal: the client gets the code and a generic message (exposeDetails is off).
+        assert.ok(!body.message.includes(SUBJECTS.nobody), body.message);
         // The request timeout is 5 s: an answer well below it means the server's no-responders status was used, not a timeout.
         assert.ok(result.elapsedMs < 2_000, `${path} took ${Math.round(result.elapsedMs)} ms; no-responders must not wait for the request timeout`);
       }

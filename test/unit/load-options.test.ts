@@ -101,6 +101,32 @@ describe("loadOptions", () => {
     await assert.rejects(loadOptions({}, { cwd, configFile: "missing.cjs", env: {} }), configError("missing.cjs"));
   });
 
+  test("a syntax error names the file, the line and the column (ES module and CommonJS)", async () => {
+    const esm = await project({ "package.json": '{ "type": "module" }', "nats-events.config.js": 'export default {\n  name: "x",,\n};\n' });
+    await assert.rejects(loadOptions({}, { cwd: esm, env: {} }), configError(`cannot read config file ${path.join(esm, "nats-events.config.js")} (line 2, column 13): Unexpected token ','`));
+    const cjs = await project({ "nats-events.config.cjs": "module.exports = {\n  name: ;\n};\n" });
+    await assert.rejects(loadOptions({}, { cwd: cjs, env: {} }), configError(`config file ${path.join(cjs, "nats-events.config.cjs")} (line 2, column 9)`));
+  });
+
+  test("an error thrown while the file runs names its line; a JSON error in package.json too", async () => {
+    const throwing = await project({ "nats-events.config.mjs": 'const servers = process.env.X.split(",");\nexport default { servers };\n' });
+    await assert.rejects(loadOptions({}, { cwd: throwing, env: {} }), configError("nats-events.config.mjs (line 1, column", "Cannot read properties of undefined"));
+    const pkg = await project({ "package.json": '{\n  "name": "x",\n  "natsEvents": { "name": "y", }\n}\n' });
+    await assert.rejects(loadOptions({}, { cwd: pkg, env: {} }), configError(`config file ${path.join(pkg, "package.json")} (line 3`));
+  });
+
+  test("CommonJS config files load: nats-events.config.cjs anywhere, module.exports in .js without \"type\": \"module\"", async () => {
+    const cjs = await project({ "package.json": '{ "type": "module" }', "nats-events.config.cjs": "module.exports = { name: 'from-cjs', listeners: ['dist/*.js'] };\n" });
+    assert.equal((await loadOptions({}, { cwd: cjs, env: {} })).options.name, "from-cjs");
+    const js = await project({ "package.json": '{ "name": "commonjs-app" }', "nats-events.config.js": "module.exports = { name: 'from-js' };\n" });
+    assert.equal((await loadOptions({}, { cwd: js, env: {} })).options.name, "from-js");
+  });
+
+  test("module.exports in an ES module package says what to write instead", async () => {
+    const cwd = await project({ "package.json": '{ "type": "module" }', "nats-events.config.js": "module.exports = { name: 'x' };\n" });
+    await assert.rejects(loadOptions({}, { cwd, env: {} }), configError("nats-events.config.js (line 1", "write export default { ... }, or rename it to nats-events.config.cjs"));
+  });
+
   test("a non-numeric environment number is EB_ERR_CONFIG naming the variable and the option", async () => {
     const cwd = await project();
     await assert.rejects(loadOptions({}, { cwd, env: { NATS_CONNECT_TIMEOUT_MS: "5s" } }), configError("NATS_CONNECT_TIMEOUT_MS", "connectTimeoutMs", '"5s"'));
@@ -123,6 +149,10 @@ describe("loadOptions", () => {
   test("unknown keys are EB_ERR_CONFIG naming the key and where it came from", async () => {
     const cwd = await project();
     await assert.rejects(loadOptions({ servres: ["nats://x"] } as EventBusOptionsInput, { cwd, env: {} }), configError('"servres"', "bus.connect() options"));
+    await assert.rejects(loadOptions({ servres: ["nats://x"] } as EventBusOptionsInput, { cwd, env: {} }), configError('did you mean "servers"?'));
+    await assert.rejects(loadOptions({ retry: { maxDelivr: 3 } } as EventBusOptionsInput, { cwd, env: {} }), configError('"retry.maxDelivr"', 'did you mean "retry.maxDeliver"?'));
+    // Nothing close: the list of every known option instead.
+    await assert.rejects(loadOptions({ colour: "blue" } as EventBusOptionsInput, { cwd, env: {} }), configError('"colour"', "known options: transport, servers"));
     await assert.rejects(loadOptions({ reconnect: { tries: 2 } } as EventBusOptionsInput, { cwd, env: {} }), configError('"reconnect.tries"'));
     const withFile = await project({ "nats-events.config.cjs": "module.exports = { requestTimeout: 5 };\n" });
     await assert.rejects(loadOptions({}, { cwd: withFile, env: {} }), configError('"requestTimeout"', "nats-events.config.cjs"));

@@ -22,6 +22,7 @@ import {
   type BusObserver,
   type Delivery,
   type DeliveryOutcome,
+  createLogger,
   type Logger,
   type Subscription,
   type SubscriptionSpec,
@@ -189,5 +190,31 @@ describe("metrics option", () => {
     assert.match(text, new RegExp(`^nats_events_failed_total\\{subject="${SUBJECT}",listener="ThingListener.onThing",reason="handler-error"\\} 1$`, "m"));
     assert.match(text, new RegExp(`^nats_events_published_total\\{subject="${SUBJECT}"\\} 2$`, "m"));
     assert.deepEqual(observed, ["handled", "failed", "dead-lettered"], "user observers get the same outcomes");
+  });
+});
+
+describe("logs a person can act on", () => {
+  test("a handler failure's line carries the error's stack through pino's error serializer", async () => {
+    const failed = new Collector<Record<string, unknown>>();
+    const destination = {
+      write(line: string) {
+        const record = JSON.parse(line) as Record<string, unknown>;
+        if (record.msg === "handler failed") failed.push(record);
+      },
+    };
+    const bus = new EventBus();
+    await bus.connect({ transport: "memory", env: {}, cwd, metrics: false, logger: createLogger("info", { destination }) });
+    try {
+      await bus.listen([ThingListener]);
+      await bus.publish(SUBJECT, { id: "with-stack", fail: true });
+      const [line] = await failed.waitForCount(1, 5_000, 'the "handler failed" line');
+      const err = line!.err as { type: string; message: string; stack: string };
+      assert.equal(err.type, "Error");
+      assert.equal(err.message, "thing failed");
+      assert.match(err.stack, /^Error: thing failed\n\s+at ThingListener\.onThing /, "the first frame is the handler that threw");
+      assert.equal(line!.error, "thing failed", "the message stays where log queries already look");
+    } finally {
+      await bus.close();
+    }
   });
 });
