@@ -8,7 +8,8 @@ import { fileURLToPath } from "node:url";
 const root = path.dirname(fileURLToPath(import.meta.url));
 const exampleDir = path.join(root, "example-app");
 
-// Listeners drain for up to drainTimeoutMs (8 s in example-app/nats-events.config.js);
+// Listeners drain for up to drainTimeoutMs (8 s in example-app/nats-events.config.js); the web
+// server (gracefulShutdown in example-app/server.ts) gives requests in flight up to 3 s, then drains.
 // pm2 must wait longer than that before it sends SIGKILL.
 const KILL_TIMEOUT_MS = 12_000;
 const embedded = process.env.EXAMPLE_EMBEDDED === "1";

@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import { container } from "tsyringe";
-import { EventBus, closeBusWithServer, connectWithRetry } from "express-nats-events";
+import { EventBus, connectWithRetry, gracefulShutdown } from "express-nats-events";
 import { createApp } from "./app.js";
 
 const bus = container.resolve(EventBus);
@@ -9,7 +9,9 @@ const bus = container.resolve(EventBus);
 // instead of the port refusing connections.
 const port = Number(process.env.PORT ?? 3000);
 const server = createApp().listen(port, "127.0.0.1", () => bus.logger.info({ url: `http://127.0.0.1:${port}` }, "orders example listening"));
-closeBusWithServer(server);
+// SIGTERM/SIGINT: stop accepting connections, let requests in flight finish (3 s at most), drain
+// the bus, exit. 3 s + drainTimeoutMs (8 s) stays below pm2's kill_timeout (12 s in ecosystem.config.js).
+gracefulShutdown(server, { timeoutMs: 3_000 });
 
 await connectWithRetry(bus, {});
 
@@ -25,18 +27,3 @@ if (bus.transportName === "memory") {
 }
 // pm2 (wait_ready) counts the process as up, and a reload stops the old one, only once it can publish.
 process.send?.("ready");
-
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    bus.logger.info({ signal }, "closing the HTTP server, then draining the bus");
-    server.close(); // closeBusWithServer starts the drain when the server has closed
-    server.closeAllConnections();
-    bus.drain().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        bus.logger.error({ error: String(err) }, "drain failed");
-        process.exit(1);
-      },
-    );
-  });
-}

@@ -48,6 +48,12 @@ export const ErrorCodes = {
   PROVISION: "EB_ERR_PROVISION",
   /** The health and metrics endpoint of register-listeners could not listen on its port. */
   HEALTH_SERVER: "EB_ERR_HEALTH_SERVER",
+  /** The setup module of register-listeners (the `setup` option) could not be found, loaded or run. */
+  SETUP: "EB_ERR_SETUP",
+  /** The teardown returned by the setup module threw (it runs after the drain). */
+  TEARDOWN: "EB_ERR_TEARDOWN",
+  /** gracefulShutdown(): HTTP requests were still running after its timeoutMs; their connections were closed. */
+  SHUTDOWN_TIMEOUT: "EB_ERR_SHUTDOWN_TIMEOUT",
   /** The configured transport or codec needs an optional peer dependency that is not installed (stan: node-nats-streaming; msgpack: @msgpack/msgpack). */
   OPTIONAL_DEPENDENCY: "EB_ERR_OPTIONAL_DEPENDENCY",
   /** A payload does not match its event contract's schema (on publish: nothing sent; on consume: the handler was not called). */

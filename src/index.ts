@@ -35,4 +35,6 @@ export { metricsHandler } from "./express/metrics.js";
 export { eventContext } from "./express/event-context.js";
 export { withPublisher, route } from "./express/with-publisher.js";
 export { closeBusWithServer } from "./express/close-with-server.js";
+export { gracefulShutdown, type GracefulShutdown, type GracefulShutdownOptions } from "./express/graceful-shutdown.js";
+export type { ListenerSetup, ListenerSetupContext, ListenerTeardown } from "./lifecycle/listener-setup.js";
 export { eventBusErrorHandler, type ErrorHandlerOptions } from "./express/error-handler.js";

@@ -271,10 +271,13 @@ export class EventBus {
    */
   async listen(classes?: readonly ListenerClass[]): Promise<readonly ListenerSpec[]> {
     const { transport, wire, observers, container, options } = this.#require("listen");
-    await this.provision(classes);
     const runner = new ListenerRunner({ transport, wire, observers, container, deadLetterPrefix: options.deadLetterPrefix, retry: options.retry });
+    const specs = listenerRegistry.all(classes);
+    // Build first: a class that cannot be built must fail the start before any consumer exists.
+    const instances = runner.build(specs);
+    await this.provision(classes);
     this.#runners.push(runner);
-    await runner.start(listenerRegistry.all(classes));
+    await runner.start(specs, instances);
     this.#sampleConsumers(runner.listeners);
     return runner.listeners;
   }

@@ -108,6 +108,12 @@ export interface EventBusOptions {
   drainTimeoutMs: number;
   /** Modules or globs register-listeners loads (relative to the config file, or cwd). */
   listeners: string[];
+  /**
+   * register-listeners: a module run before the listener classes are built (DI registrations,
+   * opening a pool), whose returned function runs after the drain. Relative to the config
+   * file, or cwd. See ListenerSetup.
+   */
+  setup?: string;
   /** Handler failures without a reply are copied to `<prefix>.<subject>`. */
   deadLetterPrefix: string;
   logLevel: LogLevel;

@@ -92,12 +92,20 @@ export class ListenerRunner {
     }));
   }
 
-  /** Builds every listener class first (so a missing dependency fails before anything subscribes), then subscribes. */
-  async start(specs: readonly ListenerSpec[]): Promise<void> {
+  /**
+   * Builds every listener class once (tsyringe). EventBus.listen() calls it before provisioning,
+   * so a class that cannot be built fails the start before anything exists on the server.
+   */
+  build(specs: readonly ListenerSpec[]): ReadonlyMap<ListenerClass, object> {
     const instances = new Map<ListenerClass, object>();
     for (const spec of specs) {
       if (!instances.has(spec.target)) instances.set(spec.target, buildListener(this.deps.container, spec));
     }
+    return instances;
+  }
+
+  /** Subscribes each spec's handler on the instance build() made for its class. */
+  async start(specs: readonly ListenerSpec[], instances: ReadonlyMap<ListenerClass, object>): Promise<void> {
     for (const spec of specs) {
       const instance = instances.get(spec.target) as Record<string, ListenerHandler>;
       const handler = instance[spec.method]!.bind(instance);
