@@ -34,6 +34,7 @@ else
   export NATS_TRANSPORT=memory EXAMPLE_EMBEDDED=1
 fi
 
+echo "run.sh: events dashboard: http://127.0.0.1:${PORT:-3000}/events/ (read-only; EVENTS_DASHBOARD_PASSWORD=... adds replay/discard for user admin)"
 echo "run.sh: try:  curl -s -XPOST localhost:${PORT:-3000}/orders -H 'content-type: application/json' -d '{\"sku\":\"BOOK-1\",\"quantity\":2,\"email\":\"ada@example.com\"}'"
 # pm2-runtime runs in its own session so Ctrl+C reaches it once (and it stops each app once),
 # instead of the terminal signalling every child directly as well.

@@ -1,5 +1,6 @@
 import express from "express";
 import { eventBusErrorHandler, eventContext, healthHandler, metricsHandler, route, withPublisher } from "express-nats-events";
+import { mountDashboard } from "./dashboard.js";
 import { OrderCancelled } from "./orders/order-events.js";
 import { OrdersController } from "./orders/orders.controller.js";
 
@@ -26,6 +27,8 @@ export function createApp(): express.Express {
   app.get("/healthz", healthHandler());
   // Prometheus: the bus's counters (published, handled, failed...) next to anything else in prom-client's registry.
   app.get("/metrics", metricsHandler());
+  // Listeners, consumers and dead letters in the browser: http://127.0.0.1:3000/events
+  mountDashboard(app);
   app.use(eventBusErrorHandler());
   return app;
 }

@@ -76,6 +76,10 @@ export const ErrorCodes = {
   TEST_SERVER: "EB_ERR_TEST_SERVER",
   /** The testing kit's `settled()` timed out: a handler is still running (or a bus is not closed between tests). */
   NOT_SETTLED: "EB_ERR_NOT_SETTLED",
+  /** JetStream: the stream did not accept a publish within publishRetryMs (no leader: an election, or too few of its nodes up); the error says whether it may be stored. */
+  STREAM_UNAVAILABLE: "EB_ERR_STREAM_UNAVAILABLE",
+  /** A request was sent to a subject a JetStream stream captures: the stream would store it and answer with its PubAck, not a responder. */
+  REQUEST_TO_STREAM: "EB_ERR_REQUEST_TO_STREAM",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -162,6 +166,28 @@ export class ServerVersionError extends EventBusError {
     this.feature = feature;
     this.required = required;
     this.found = found;
+  }
+}
+
+/**
+ * A JetStream publish gave up: its stream had no leader (or did not answer) for all of
+ * `publishRetryMs`. `mayBeStored` is true when an attempt got no PubAck, so the message
+ * may be stored: publish it again with `msgId` (the one it was sent with, generated when
+ * none was given) and the stream stores it once.
+ */
+export class StreamUnavailableError extends EventBusError {
+  override name = "StreamUnavailableError";
+  readonly subject: string;
+  readonly msgId: string;
+  readonly mayBeStored: boolean;
+  readonly attempts: number;
+
+  constructor(message: string, details: { subject: string; msgId: string; mayBeStored: boolean; attempts: number; cause?: unknown }) {
+    super(ErrorCodes.STREAM_UNAVAILABLE, message, { cause: details.cause });
+    this.subject = details.subject;
+    this.msgId = details.msgId;
+    this.mayBeStored = details.mayBeStored;
+    this.attempts = details.attempts;
   }
 }
 

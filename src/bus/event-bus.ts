@@ -23,7 +23,7 @@ import { StatusTracker } from "../transport/status-tracker.js";
 import type { BusStatus, MessageHeaders, ProvisionChange, ProvisionProgress, PublishReceipt, SubscriptionSpec, Transport } from "../transport/transport.js";
 import { remoteErrorOf } from "./error-reply.js";
 import { loadOptions } from "./load-options.js";
-import { redactCredentials, type EventBusOptions, type EventBusOptionsInput } from "./options.js";
+import { redactCredentials, withoutCredentials, type EventBusOptions, type EventBusOptionsInput } from "./options.js";
 
 export interface ConnectOptions extends EventBusOptionsInput {
   /** A pino (or compatible) logger; default: pino, one JSON line per event on stdout, at `logLevel`. */
@@ -90,6 +90,8 @@ export interface RequestOptions {
 interface Connected {
   readonly transport: Transport;
   readonly options: EventBusOptions;
+  /** What `bus.options` returns: the options without credentials. */
+  readonly publicOptions: EventBusOptions;
   readonly codec: Codec;
   readonly wire: Wire;
   readonly logger: Logger;
@@ -126,9 +128,12 @@ export class EventBus {
     return this.#tracker.onChange(listener);
   }
 
-  /** The resolved options (defaults < config file < code < environment). Throws before connect(). */
+  /**
+   * The resolved options (defaults < config file < code < environment), with every credential
+   * shown as "***" (server URL userinfo, passwords, tokens, nkey seeds). Throws before connect().
+   */
   get options(): Readonly<EventBusOptions> {
-    return this.#require("read options").options;
+    return this.#require("read options").publicOptions;
   }
 
   get configFile(): string | undefined {
@@ -368,7 +373,7 @@ export class EventBus {
     this.#stopping = false;
     this.#reconnects = 0;
     const busCodec = codec ?? new JsonCodec();
-    this.#connected = { transport, options, codec: busCodec, wire: new Wire(busCodec), logger, container: container ?? rootContainer, configFile: loaded.configFile, observers, metrics };
+    this.#connected = { transport, options, publicOptions: withoutCredentials(options), codec: busCodec, wire: new Wire(busCodec), logger, container: container ?? rootContainer, configFile: loaded.configFile, observers, metrics };
     const servers = transport.name === "memory" ? undefined : options.servers.map(redactCredentials).join(",");
     observers.lifecycle({ type: "connected", transport: transport.name, servers, serverVersion: transport.serverVersion?.() });
   }

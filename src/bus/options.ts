@@ -125,8 +125,14 @@ export interface EventBusOptions {
   retry: RetryPolicy;
   /** JetStream: how long the server waits for an ack before redelivering; long handlers send "working" at half of it. */
   ackWaitMs: number;
-  /** JetStream: how long publish waits for the server's PubAck. */
+  /** JetStream: how long publish waits for the server's PubAck (each attempt, when retrying). */
   publishTimeoutMs: number;
+  /**
+   * JetStream: the longest a publish keeps retrying (same Nats-Msg-Id) while its stream is
+   * briefly unavailable (a leader election: no responders, 503, no PubAck), before it rejects
+   * with EB_ERR_STREAM_UNAVAILABLE. A publish without msgId gets a generated one. 0: no retry.
+   */
+  publishRetryMs: number;
   /**
    * JetStream: create configured streams that do not exist yet when connecting, so a web
    * process can publish before the first `provision` (existing streams are never changed here).
@@ -175,6 +181,7 @@ export const defaultOptions: EventBusOptions = {
   retry: { maxDeliver: 5, initialDelayMs: 1_000, maxDelayMs: 60_000 },
   ackWaitMs: 30_000,
   publishTimeoutMs: 5_000,
+  publishRetryMs: 10_000,
   createStreamsOnConnect: true,
   stan: { clusterId: "test-cluster", durableNames: {}, headers: "drop" },
   metrics: true,
@@ -186,4 +193,25 @@ export const defaultOptions: EventBusOptions = {
 /** Hides the userinfo of every URL in `text` so credentials never reach a log line or an error. */
 export function redactCredentials(text: string): string {
   return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^@/\s]*@/gi, "$1***@");
+}
+
+const HIDDEN = "***";
+
+/**
+ * The options as `bus.options` shows them: every secret replaced by "***" (passwords, tokens,
+ * nkey seeds, the user name, the userinfo of every server URL), so printing or serving them
+ * cannot leak one. A set secret still shows that it is set. The transport keeps the real values.
+ */
+export function withoutCredentials(options: EventBusOptions): EventBusOptions {
+  const hide = (value: string | undefined) => (value === undefined ? undefined : HIDDEN);
+  const { user, pass, token, nkeySeed, credsFile } = options.auth;
+  const auth: AuthOptions = Object.fromEntries(
+    Object.entries({ user: hide(user), pass: hide(pass), token: hide(token), nkeySeed: hide(nkeySeed), credsFile }).filter(([, value]) => value !== undefined),
+  );
+  return {
+    ...options,
+    servers: options.servers.map(redactCredentials),
+    auth,
+    stan: options.stan.url === undefined ? options.stan : { ...options.stan, url: redactCredentials(options.stan.url) },
+  };
 }

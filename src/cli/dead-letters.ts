@@ -40,8 +40,18 @@ export async function listDeadLetters(flags: ConnectionFlags & { limit: string; 
 }
 
 /** Re-publishes dead letters (by sequence, or all) to their original subjects and removes them, showing progress. */
-export async function replayDeadLetters(sequences: string[], flags: ConnectionFlags & { all?: boolean }): Promise<void> {
-  if (!flags.all && sequences.length === 0) throw new EventBusError(ErrorCodes.CONFIG, "name the dead letters to replay by sequence (see `dead-letters list`), or pass --all");
+export function replayDeadLetters(sequences: string[], flags: ConnectionFlags & { all?: boolean }): Promise<void> {
+  return actOnDeadLetters("replay", sequences, flags);
+}
+
+/** Removes dead letters (by sequence, or all) without replaying them, showing progress. */
+export function discardDeadLetters(sequences: string[], flags: ConnectionFlags & { all?: boolean }): Promise<void> {
+  return actOnDeadLetters("discard", sequences, flags);
+}
+
+/** The dashboard's buttons call the same two store operations. */
+async function actOnDeadLetters(action: "replay" | "discard", sequences: string[], flags: ConnectionFlags & { all?: boolean }): Promise<void> {
+  if (!flags.all && sequences.length === 0) throw new EventBusError(ErrorCodes.CONFIG, `name the dead letters to ${action} by sequence (see \`dead-letters list\`), or pass --all`);
   const wanted = sequences.map((text) => {
     const seq = Number(text);
     if (!Number.isInteger(seq) || seq < 1) throw new EventBusError(ErrorCodes.CONFIG, `"${text}" is not a dead-letter sequence number`);
@@ -51,13 +61,13 @@ export async function replayDeadLetters(sequences: string[], flags: ConnectionFl
     const letters: DeadLetter[] = flags.all ? await store.list(Number.MAX_SAFE_INTEGER) : [];
     for (const seq of wanted) {
       const letter = await store.get(seq);
-      if (!letter) throw new EventBusError(ErrorCodes.CONFIG, `no dead letter with sequence ${seq} (already replayed?)`);
+      if (!letter) throw new EventBusError(ErrorCodes.CONFIG, `no dead letter with sequence ${seq} (already replayed or discarded?)`);
       letters.push(letter);
     }
     // "replayed <done>/<total>" every 100 (rewritten in place on a terminal) and at the end.
-    const progress = createProgress("replayed", letters.length, { stream: process.stdout, every: 100 });
+    const progress = createProgress(action === "replay" ? "replayed" : "discarded", letters.length, { stream: process.stdout, every: 100 });
     for (const [index, letter] of letters.entries()) {
-      await store.replay(letter, bus.transport);
+      await (action === "replay" ? store.replay(letter, bus.transport) : store.discard(letter));
       progress.update(index + 1);
     }
     if (letters.length === 0) process.stdout.write("no dead letters\n");

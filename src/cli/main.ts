@@ -3,7 +3,7 @@ import "reflect-metadata";
 import { Command } from "commander";
 import { isEventBusError } from "../errors.js";
 import { addConnectionFlags } from "./connection-flags.js";
-import { listDeadLetters, replayDeadLetters } from "./dead-letters.js";
+import { discardDeadLetters, listDeadLetters, replayDeadLetters } from "./dead-letters.js";
 import { pauseCommand, resumeCommand } from "./pause.js";
 import type { InitFlags } from "./init.js";
 import { provisionCommand } from "./provision.js";
@@ -92,7 +92,7 @@ addConnectionFlags(
     .option("--json", "print the consumers' new state as JSON"),
 ).action(resumeCommand);
 
-const deadLetters = program.command("dead-letters").description("inspect and replay the dead letters kept by the jetstream transport");
+const deadLetters = program.command("dead-letters").description("inspect, replay and discard the dead letters kept by the jetstream transport");
 addConnectionFlags(
   deadLetters
     .command("list")
@@ -107,6 +107,13 @@ addConnectionFlags(
     .argument("[seqs...]", "dead-letter sequence numbers (from `dead-letters list`)")
     .option("--all", "replay every dead letter"),
 ).action(replayDeadLetters);
+addConnectionFlags(
+  deadLetters
+    .command("discard")
+    .description("remove dead letters without replaying them")
+    .argument("[seqs...]", "dead-letter sequence numbers (from `dead-letters list`)")
+    .option("--all", "discard every dead letter"),
+).action(discardDeadLetters);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const code = isEventBusError(err) ? `${err.code}: ` : "";

@@ -7,6 +7,9 @@ import { createLogger } from "../logger.js";
 import { codeOptionsFrom, connectOptionsFrom, type ConnectionFlags } from "./connection-flags.js";
 import { startHealthServer } from "./health-server.js";
 import { ListenerLifecycle } from "./listener-lifecycle.js";
+import { ListenerActivityObserver } from "../discovery/listener-activity.js";
+import { startDiscoveryResponder } from "../discovery/responder.js";
+import { listenerRows } from "./listener-rows.js";
 import { loadConfiguredListeners } from "./load-listener-modules.js";
 
 /**
@@ -24,6 +27,7 @@ export async function registerListeners(modules: string[], flags: ConnectionFlag
   // The container's singleton, so listeners that inject EventPublisher publish on this connected bus.
   const bus = container.resolve(EventBus);
   const lifecycle = new ListenerLifecycle(bus, logger, options);
+  const activity = new ListenerActivityObserver(); // counters for discovery ($SRV.STATS)
   const stopping = lifecycle.stopping;
   lifecycle.handleSignals();
 
@@ -39,9 +43,10 @@ export async function registerListeners(modules: string[], flags: ConnectionFlag
   await lifecycle.setup(container, configFile);
 
   try {
-    await connectWithRetry(bus, { ...connectOptions, logger }, { signal: stopping.signal, logger });
+    await connectWithRetry(bus, { ...connectOptions, logger, observers: [activity] }, { signal: stopping.signal, logger });
     if (stopping.signal.aborted) return; // a signal arrived while waiting for the server: it is stopping the process
     await bus.listen();
+    await startDiscoveryResponder(bus, listenerRows(specs, options), activity); // $SRV.PING/INFO/STATS: the dashboard, `nats micro ls`
   } catch (err) {
     if (stopping.signal.aborted) return;
     await lifecycle.stop(); // the setup's teardown runs on a failed start too

@@ -7,7 +7,9 @@ import type { ConnectionInfo, ConsumerState, StreamState } from "../transport/tr
 import { codeOptionsFrom, connectOptionsFrom, type ConnectionFlags } from "./connection-flags.js";
 import { listenerRows, listenerTable, type ListenerRow } from "./listener-rows.js";
 import { loadConfiguredListeners } from "./load-listener-modules.js";
+import { leaderText, replicasText } from "./replication-text.js";
 import { formatTable } from "./table.js";
+import { formatBytes } from "../byte-size.js";
 
 interface StatusReport {
   readonly connection: {
@@ -24,7 +26,8 @@ interface StatusReport {
 /**
  * `nats-events status`: the connection, the listeners of the config, and on jetstream each
  * configured stream (messages, bytes) with every consumer the server has for it (pending,
- * ack pending, redelivered, and which listeners read from it). Exits 1 when the server
+ * ack pending, redelivered, and which listeners read from it), and for both their leader and
+ * replicas (each follower current or how far behind). Exits 1 when the server
  * cannot be reached (the report says why).
  */
 export async function statusCommand(modules: string[], flags: ConnectionFlags & { json?: boolean }): Promise<void> {
@@ -90,8 +93,8 @@ function readable(report: StatusReport): string {
     parts.push(
       `\nStreams\n`,
       formatTable(
-        ["STREAM", "SUBJECTS", "MESSAGES", "BYTES"],
-        report.streams.map((s) => [s.name, s.subjects.join(", "), s.exists ? String(s.messages) : "(not created)", s.exists ? bytes(s.bytes) : "-"]),
+        ["STREAM", "SUBJECTS", "MESSAGES", "BYTES", "LEADER", "REPLICAS"],
+        report.streams.map((s) => [s.name, s.subjects.join(", "), s.exists ? String(s.messages) : "(not created)", s.exists ? formatBytes(s.bytes) : "-", leaderText(s.replication), replicasText(s.replication)]),
       ),
     );
     const consumers = report.streams.flatMap((s) => s.consumers.map((c) => ({ ...c, stream: s.name })));
@@ -102,7 +105,7 @@ function readable(report: StatusReport): string {
       consumers.length === 0
         ? "no consumers (run nats-events provision)\n"
         : formatTable(
-            ["STREAM/CONSUMER", "FILTER", "PENDING", "ACK PENDING", "REDELIVERED", ...(paused ? ["PAUSED"] : []), "LISTENERS"],
+            ["STREAM/CONSUMER", "FILTER", "PENDING", "ACK PENDING", "REDELIVERED", ...(paused ? ["PAUSED"] : []), "LISTENERS", "LEADER", "REPLICAS"],
             consumers.map((c) => [
               `${c.stream}/${c.name}`,
               c.filter ?? "-",
@@ -111,21 +114,11 @@ function readable(report: StatusReport): string {
               String(c.redelivered),
               ...(paused ? [c.pausedUntil ? (c.pausedUntil === "until resumed" ? c.pausedUntil : `until ${c.pausedUntil}`) : "-"] : []),
               c.listeners.join(", ") || "(none: left over?)",
+              leaderText(c.replication),
+              replicasText(c.replication),
             ]),
           ),
     );
   }
   return parts.join("");
-}
-
-function bytes(count: number): string {
-  if (count < 1024) return `${count} B`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  let value = count;
-  let unit = -1;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
 }

@@ -11,6 +11,8 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCodes.NOT_CONNECTED]: 503,
   // JetStream did not confirm the publish in time: the server is busy or away, a retry may work.
   [ErrorCodes.PUBLISH_ACK]: 503,
+  // The stream had no leader for all of publishRetryMs (an election that took too long, too few nodes up).
+  [ErrorCodes.STREAM_UNAVAILABLE]: 503,
   [ErrorCodes.REQUEST_TIMEOUT]: 504,
   [ErrorCodes.REMOTE]: 502,
   [ErrorCodes.ENCODE]: 400,
@@ -50,7 +52,7 @@ export interface ErrorHandlerOptions {
 /**
  * Express error middleware: turns EventBusErrors into JSON responses with a
  * fitting status (`{"error":"EB_ERR_NO_RESPONDERS","message":"...","correlationId":"..."}` with 503, ...):
- * 503 no responders / not connected / no PubAck, 504 timeout, 502 remote error or invalid reply,
+ * 503 no responders / not connected / no PubAck / stream unavailable, 504 timeout, 502 remote error or invalid reply,
  * 400 encode / invalid subject / data that breaks its contract (EB_ERR_VALIDATION, with
  * the failing paths), 413 over max_payload, 500 for the rest.
  * Each 5xx is logged at error level with the request's correlation id and the error's stack;

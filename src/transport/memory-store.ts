@@ -6,7 +6,7 @@ import { MemoryConsumer } from "./memory-consumer.js";
 import { MemoryStream, type StoredMessage } from "./memory-stream.js";
 import { MemoryBroker } from "./memory.js";
 import { consumerName, noStreamError, streamCovering } from "./jetstream/provisioning.js";
-import type { ConsumerState, MessageHeaders, PublishReceipt, StreamState, SubscriptionSpec } from "./transport.js";
+import { singleCopy, type ConsumerState, type MessageHeaders, type PublishReceipt, type StreamState, type SubscriptionSpec } from "./transport.js";
 
 /** The stream that captures every subject when no `streams` are configured. */
 export const CATCH_ALL_STREAM: StreamOptions = { name: "EVENTS", subjects: [">"] };
@@ -116,6 +116,7 @@ export class MemoryStreamStore {
         messages: messages.length,
         bytes: messages.reduce((sum, message) => sum + message.data.length, 0),
         consumers: [...this.#consumers.values()].filter((consumer) => consumer.stream === stream).map(consumerState),
+        replication: singleCopy(IN_PROCESS),
       };
     });
   }
@@ -135,5 +136,9 @@ function consumerState(consumer: MemoryConsumer): ConsumerState {
     pending: consumer.pending,
     ackPending: consumer.ackPending,
     redelivered: consumer.redelivered,
+    replication: singleCopy(IN_PROCESS),
   };
 }
+
+/** The holder named as leader of the in-process streams and consumers. */
+const IN_PROCESS = "in-process";

@@ -29,6 +29,7 @@ import type {
   TransportFeatures,
 } from "./transport.js";
 import { NOT_STORED } from "./transport.js";
+import { pubAckReplyError } from "./pub-ack-reply.js";
 
 /** Core NATS: at-most-once, native queue groups and request-reply, nothing kept while no one listens. */
 export class NatsCoreTransport implements Transport {
@@ -86,12 +87,12 @@ export class NatsCoreTransport implements Transport {
 
   async request(subject: string, data: Uint8Array, options: RequestOptions): Promise<InboundMessage> {
     const connection = this.connection;
+    let reply: Msg;
     try {
-      const reply = await connection.request(subject, data, {
+      reply = await connection.request(subject, data, {
         timeout: options.timeoutMs,
         headers: options.headers ? toNatsHeaders(options.headers) : undefined,
       });
-      return { subject: reply.subject, data: reply.data, headers: fromNatsHeaders(reply.headers) };
     } catch (err) {
       const tooLarge = payloadTooLarge(err, `cannot send a request to "${subject}"`, data, options.headers, connection);
       if (tooLarge) throw tooLarge;
@@ -103,6 +104,23 @@ export class NatsCoreTransport implements Transport {
       }
       throw mapOperationError(err, `request to "${subject}" failed`);
     }
+    const inbound = { subject: reply.subject, data: reply.data, headers: fromNatsHeaders(reply.headers) };
+    // A stream on the subject (one this bus may not know of) answers with its PubAck: never a reply.
+    const pubAck = pubAckReplyError(subject, inbound);
+    if (pubAck) throw pubAck;
+    return inbound;
+  }
+
+  async requestMany(subject: string, data: Uint8Array, options: { maxWaitMs: number; stallMs: number }): Promise<InboundMessage[]> {
+    const replies: InboundMessage[] = [];
+    try {
+      const answers = await this.connection.requestMany(subject, data, { strategy: "stall", stall: options.stallMs, maxWait: options.maxWaitMs });
+      for await (const reply of answers) replies.push({ subject: reply.subject, data: reply.data, headers: fromNatsHeaders(reply.headers) });
+    } catch (err) {
+      // No responders: nobody listens, so nobody answered.
+      if (!isNoResponders(err)) throw mapOperationError(err, `request to "${subject}" failed`);
+    }
+    return replies;
   }
 
   async subscribe(spec: SubscriptionSpec, deliver: (delivery: Delivery) => Promise<void>): Promise<Subscription> {

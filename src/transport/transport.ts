@@ -83,6 +83,31 @@ export interface ProvisionChange {
 /** Reports each step of a provisioning run (for progress output). */
 export type ProvisionProgress = (done: number, total: number, change: ProvisionChange) => void;
 
+/** One copy of a replicated stream or consumer, as its leader reports it. */
+export interface ReplicaState {
+  /** The server_name of the node holding it. */
+  readonly server: string;
+  readonly role: "leader" | "follower";
+  /** Holds everything the leader has committed (the leader itself: true). */
+  readonly current: boolean;
+  /** The group considers the node unreachable. */
+  readonly offline: boolean;
+  /** Operations behind the leader (0 when current, and for the leader). */
+  readonly lag: number;
+  /** Milliseconds since the leader last heard from it (null for the leader). */
+  readonly lastSeenMs: number | null;
+}
+
+/** Where the copies of a stream or consumer are (JetStream clustering; one copy on a single server). */
+export interface ReplicationState {
+  /** The server_name of the leader; null while there is none (an election is running). */
+  readonly leader: string | null;
+  /** Copies configured (num_replicas). */
+  readonly replicas: number;
+  /** The leader first, then each follower. */
+  readonly peers: readonly ReplicaState[];
+}
+
 /** A durable consumer as the server reports it now. */
 export interface ConsumerState {
   readonly stream: string;
@@ -94,6 +119,8 @@ export interface ConsumerState {
   readonly ackPending: number;
   /** Delivered more than once and not yet acknowledged. */
   readonly redelivered: number;
+  /** Its leader and copies. */
+  readonly replication: ReplicationState;
   /** Paused (`nats-events pause`): the ISO time it resumes by itself, or "until resumed". Absent when not paused. */
   readonly pausedUntil?: string;
 }
@@ -106,6 +133,8 @@ export interface StreamState {
   readonly messages: number;
   readonly bytes: number;
   readonly consumers: readonly ConsumerState[];
+  /** Its leader and copies (null when it does not exist). */
+  readonly replication: ReplicationState | null;
 }
 
 /** Which server the transport is connected to. */
@@ -121,6 +150,11 @@ export interface SendOptions {
   readonly headers?: MessageHeaders;
   /** Deduplication id (Nats-Msg-Id) on transports that deduplicate. */
   readonly msgId?: string;
+}
+
+/** What holds one copy only reports (a server that is not clustered, or the in-process store): it leads, nobody follows. */
+export function singleCopy(holder: string): ReplicationState {
+  return { leader: holder, replicas: 1, peers: [{ server: holder, role: "leader", current: true, offline: false, lag: 0, lastSeenMs: null }] };
 }
 
 /** The receipt of transports that store nothing. */
@@ -179,6 +213,12 @@ export interface Transport {
    * call because a reconnect may land on another node. Decides what server-capabilities allows.
    */
   serverVersion?(): string | undefined;
+  /**
+   * Network transports: a request every responder answers (scatter-gather, as `$SRV.PING`
+   * discovery works). Resolves with the replies that arrived until none came for `stallMs`
+   * or `maxWaitMs` passed; with none when nothing listens.
+   */
+  requestMany?(subject: string, data: Uint8Array, options: { maxWaitMs: number; stallMs: number }): Promise<InboundMessage[]>;
   /** Drains subscriptions, flushes what was published, then closes. */
   drain(): Promise<void>;
   close(): Promise<void>;

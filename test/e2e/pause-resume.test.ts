@@ -87,8 +87,8 @@ test("pause a group: its messages stay in the stream while the other group handl
   assert.deepEqual([whilePaused.a?.pending, whilePaused.a?.pausedUntil], [10, "until resumed"], "A's messages wait in the stream");
   assert.deepEqual([whilePaused.b?.pending, whilePaused.b?.pausedUntil], [0, undefined]);
   const table = (await cli(["status"])).stdoutLines.join("\n");
-  assert.match(table, /^STREAM\/CONSUMER\s+FILTER\s+PENDING\s+ACK PENDING\s+REDELIVERED\s+PAUSED\s+LISTENERS$/m);
-  assert.match(table, /\s10\s+0\s+0\s+until resumed\s+QueueMemberA\.handle$/m);
+  assert.match(table, /^STREAM\/CONSUMER\s+FILTER\s+PENDING\s+ACK PENDING\s+REDELIVERED\s+PAUSED\s+LISTENERS\s+LEADER\s+REPLICAS$/m);
+  assert.match(table, /\s10\s+0\s+0\s+until resumed\s+QueueMemberA\.handle\s/m);
 
   const resumed = await cli(["resume", env.E2E_GROUP_A]);
   assert.match(resumed.stdoutLines.join("\n"), /running\s+QueueMemberA\.handle/);

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import type { EventBus, StreamOptions } from "express-nats-events";
+import type { EventBus, ReplicationState, StreamOptions } from "express-nats-events";
 import { freePort, startNatsServer, type NatsServer } from "../helpers/nats-server.js";
 import { ProcessGroup, connectTestBus, fixture } from "../helpers/processes.js";
 import { uniqueName } from "../helpers/unique.js";
@@ -15,7 +15,7 @@ import { uniqueName } from "../helpers/unique.js";
 interface StatusJson {
   connection: { status: string; transport: string; servers: string[]; server?: string; version?: string; rttMs?: number; error?: string };
   listeners: Array<{ listener: string; subject: string; queueGroup: string | null; durable: boolean; stream?: string; consumer?: string }>;
-  streams: Array<{ name: string; exists: boolean; messages: number; bytes: number; consumers: Array<{ name: string; pending: number; ackPending: number; redelivered: number; listeners: string[] }> }>;
+  streams: Array<{ name: string; exists: boolean; messages: number; bytes: number; replication: ReplicationState | null; consumers: Array<{ name: string; pending: number; ackPending: number; redelivered: number; listeners: string[]; replication: ReplicationState }> }>;
 }
 
 const group = new ProcessGroup();
@@ -93,6 +93,10 @@ test("provision shows its progress; status --json reports pending = published an
   assert.ok(busy.consumer!.ackPending >= 3, `the 3 running are ack pending: ${JSON.stringify(busy.consumer)}`);
   assert.equal(busy.consumer!.redelivered, 0);
   assert.equal(busy.stream.messages, 7);
+  for (const replication of [busy.stream.replication, busy.consumer!.replication]) {
+    assert.deepEqual(replication, { leader: replication?.leader, replicas: 1, peers: [{ server: replication?.leader, role: "leader", current: true, offline: false, lag: 0, lastSeenMs: null }] });
+    assert.match(replication?.leader ?? "", /^\S+$/, "the single server leads");
+  }
 
   // The readable form shows the same numbers in a table.
   const readable = await group.run(["status", "--config", config], { name: "status", env });
@@ -100,9 +104,12 @@ test("provision shows its progress; status --json reports pending = published an
   const text = readable.stdoutLines.join("\n");
   assert.match(text, /^Connection$/m);
   assert.match(text, /^\s+status\s+connected \(transport jetstream\)$/m);
-  assert.match(text, /^STREAM\/CONSUMER\s+FILTER\s+PENDING\s+ACK PENDING\s+REDELIVERED\s+LISTENERS$/m);
-  assert.match(text, new RegExp(`^${STREAM}/${busy.consumer!.name}\\s+${SUBJECT.replaceAll(".", "\\.")}\\s+${busy.consumer!.pending}\\s+${busy.consumer!.ackPending}\\s+0\\s+SlowListener\\.handle$`, "m"));
-  assert.match(text, new RegExp(`^${STREAM}\\s+${PREFIX}\\.>\\s+7\\s+`, "m"));
+  assert.match(text, /^STREAM\/CONSUMER\s+FILTER\s+PENDING\s+ACK PENDING\s+REDELIVERED\s+LISTENERS\s+LEADER\s+REPLICAS$/m);
+  // One server: it leads everything, one copy each.
+  const leader = busy.stream.replication!.leader!;
+  assert.match(text, new RegExp(`^${STREAM}/${busy.consumer!.name}\\s+${SUBJECT.replaceAll(".", "\\.")}\\s+${busy.consumer!.pending}\\s+${busy.consumer!.ackPending}\\s+0\\s+SlowListener\\.handle\\s+${leader}\\s+1$`, "m"));
+  assert.match(text, /^STREAM\s+SUBJECTS\s+MESSAGES\s+BYTES\s+LEADER\s+REPLICAS$/m);
+  assert.match(text, new RegExp(`^${STREAM}\\s+${PREFIX}\\.>\\s+7\\s+\\S+ B\\s+${leader}\\s+1$`, "m"));
   t.diagnostic(`published 7: pending 7 / ack pending 0; with a listener holding 3: pending ${busy.consumer?.pending} / ack pending ${busy.consumer?.ackPending}`);
   t.diagnostic(`status table:\n${text}`);
 });

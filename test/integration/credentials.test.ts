@@ -182,6 +182,20 @@ describe("user/password auth", () => {
     assertNoSecrets("EB_ERR_CONNECT error (URL userinfo)", errorTexts(failed.err));
   });
 
+  test("bus.options never shows a credential: URL userinfo, password and user are \"***\", the rest as resolved", { timeout: 30_000 }, async () => {
+    const withUserinfo = server.url.replace("nats://", `nats://${USER}:${PASS}@`);
+    const { bus } = await buses.connect({ servers: [withUserinfo], auth: { user: USER, pass: PASS }, name: "options-view" });
+    await roundTrip(bus);
+    const shown = bus.options;
+    assert.deepEqual(shown.servers, [server.url.replace("nats://", "nats://***@")]);
+    assert.deepEqual(shown.auth, { user: "***", pass: "***" });
+    assert.equal(shown.name, "options-view");
+    assert.equal(shown.transport, "nats");
+    const text = JSON.stringify(shown);
+    assertNoSecrets("bus.options", [text]);
+    assert.ok(!text.includes(USER), `bus.options shows the user name: ${text}`);
+  });
+
   test("an invalid secret option value is reported without echoing it (EB_ERR_CONFIG)", { timeout: 30_000 }, async () => {
     await assert.rejects(loadOptions({ auth: { user: USER, pass: [PASS] as unknown as string } }, { env: {}, cwd }), (err: unknown) => {
       assert.ok(err instanceof EventBusError && err.code === ErrorCodes.CONFIG, String(err));
@@ -213,6 +227,13 @@ describe("token auth", () => {
     await roundTrip(bus);
     await bus.drain();
     assertCleanLogs(lines);
+  });
+
+  test("bus.options shows a token (from the option and from the URL) as \"***\"", { timeout: 30_000 }, async () => {
+    const { bus } = await buses.connect({ servers: [server.url.replace("nats://", `nats://${TOKEN}@`)], auth: { token: TOKEN } });
+    assert.deepEqual(bus.options.auth, { token: "***" });
+    assert.deepEqual(bus.options.servers, [server.url.replace("nats://", "nats://***@")]);
+    assertNoSecrets("bus.options", [JSON.stringify(bus.options)]);
   });
 
   test("connects with NATS_TOKEN from the env parameter", { timeout: 30_000 }, async () => {

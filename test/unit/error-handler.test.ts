@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ErrorCodes, EventBusError, ValidationError, eventBusErrorHandler, runWithEventContext, type ErrorHandlerOptions, type Logger } from "../../src/index.js";
+import { ErrorCodes, EventBusError, StreamUnavailableError, ValidationError, eventBusErrorHandler, runWithEventContext, type ErrorHandlerOptions, type Logger } from "../../src/index.js";
 
 interface Answer {
   status: number;
@@ -91,5 +91,15 @@ describe("eventBusErrorHandler: contract errors", () => {
   test("no PubAck from JetStream in time is a 503 (retryable); no stream for the subject is a 500 (configuration)", () => {
     assert.equal((answer(new EventBusError(ErrorCodes.PUBLISH_ACK, "x")) as { status: number }).status, 503);
     assert.equal((answer(new EventBusError(ErrorCodes.NO_STREAM, "x")) as { status: number }).status, 500);
+  });
+
+  test("a stream unavailable for all of publishRetryMs (a leader election that outlasted it) is a 503 with its code", () => {
+    const err = new StreamUnavailableError('stream "ORDERS" was unavailable', { subject: "orders.created", msgId: "m-1", mayBeStored: true, attempts: 9 });
+    const result = answer(err);
+    assert.notEqual(result, "next");
+    if (result === "next") return;
+    assert.equal(result.status, 503);
+    assert.equal(result.body.error, "EB_ERR_STREAM_UNAVAILABLE");
+    assert.equal(result.logged[0]?.fields.err, err, "the log keeps the error (its msgId and mayBeStored)");
   });
 });

@@ -67,4 +67,9 @@ export class DeadLetterStore {
     await transport.publish(letter.originalSubject, letter.data, { headers, msgId: `replay-${this.stream}-${letter.seq}` });
     await this.jsm.streams.deleteMessage(this.stream, letter.seq);
   }
+
+  /** Removes the dead letter for good (it is not delivered again). */
+  async discard(letter: DeadLetter): Promise<void> {
+    await this.jsm.streams.deleteMessage(this.stream, letter.seq);
+  }
 }

@@ -3,6 +3,7 @@ import { errors as natsErrors } from "@nats-io/transport-node";
 import type { EventBusOptions, StreamOptions } from "../../bus/options.js";
 import { ErrorCodes, EventBusError, describeError } from "../../errors.js";
 import { NatsCoreTransport, payloadTooLarge, toNatsHeaders } from "../nats-core.js";
+import { requestToStreamError } from "../pub-ack-reply.js";
 import type {
   BusStatus,
   ConnectionInfo,
@@ -22,6 +23,7 @@ import type {
 } from "../transport.js";
 import { ConsumerPump } from "./consumer-pump.js";
 import { inspectConsumers, inspectStreams } from "./inspect.js";
+import { checkRetryFitsDuplicateWindows, publishWhileUnavailable, type PublishRetryPolicy } from "./publish-retry.js";
 import { consumerTarget, desiredStreams, noStreamError, provision, streamCovering } from "./provisioning.js";
 
 /**
@@ -35,12 +37,15 @@ export class JetStreamTransport implements Transport {
   readonly features: TransportFeatures = { durable: true, redelivery: true, queueGroups: true, requestReply: true };
   readonly #core: NatsCoreTransport;
   readonly #streams: StreamOptions[];
+  readonly #retry: PublishRetryPolicy;
   #js: JetStreamClient | undefined;
   #jsm: JetStreamManager | undefined;
 
   constructor(private readonly options: EventBusOptions) {
     this.#core = new NatsCoreTransport(options);
     this.#streams = desiredStreams(options);
+    this.#retry = { retryForMs: options.publishRetryMs, attemptTimeoutMs: options.publishTimeoutMs };
+    checkRetryFitsDuplicateWindows(options.publishRetryMs, options.streams);
   }
 
   get status(): BusStatus {
@@ -65,20 +70,28 @@ export class JetStreamTransport implements Transport {
     }
   }
 
+  /** Rides out a stream leader election by retrying with the same msgId (see publish-retry.ts). */
   async publish(subject: string, data: Uint8Array, options: SendOptions = {}): Promise<PublishReceipt> {
     const js = this.#client();
+    const headers = options.headers ? toNatsHeaders(options.headers) : undefined;
     try {
-      const ack = await js.publish(subject, data, {
-        headers: options.headers ? toNatsHeaders(options.headers) : undefined,
-        msgID: options.msgId,
+      const ack = await publishWhileUnavailable((msgID, timeout) => js.publish(subject, data, { headers, msgID, timeout }), this.#retry, {
+        subject,
+        msgId: options.msgId,
+        streamOf: () => streamCovering(subject, this.#streams)?.name,
       });
       return { duplicate: ack.duplicate, stream: ack.stream, seq: ack.seq };
     } catch (err) {
+      if (err instanceof EventBusError) throw err;
       const tooLarge = payloadTooLarge(err, `cannot publish to "${subject}"`, data, options.headers, this.#core.connection);
       if (tooLarge) throw tooLarge;
       // No stream on the subject looks, to nats.js, like "no responders" / "jetstream is not enabled".
       const unanswered = err instanceof natsErrors.NoRespondersError || (err instanceof natsErrors.RequestError && err.isNoResponders()) || /not enabled/i.test(describeError(err));
-      if (unanswered && !streamCovering(subject, this.#streams)) throw noStreamError(subject, this.#streams, "publish");
+      const covering = streamCovering(subject, this.#streams);
+      if (unanswered && !covering) throw noStreamError(subject, this.#streams, "publish");
+      if (unanswered) {
+        throw new EventBusError(ErrorCodes.PUBLISH_ACK, `publish to "${subject}": stream "${covering!.name}" did not answer (no responders: it does not exist on the server, or has no leader right now)`, { cause: err });
+      }
       if (err instanceof natsErrors.TimeoutError || (err instanceof Error && err.cause instanceof natsErrors.TimeoutError)) {
         throw new EventBusError(ErrorCodes.PUBLISH_ACK, `publish to "${subject}": no PubAck from JetStream within ${this.options.publishTimeoutMs} ms; the message may or may not be stored (retry with the same msgId to be safe)`, { cause: err });
       }
@@ -86,8 +99,15 @@ export class JetStreamTransport implements Transport {
     }
   }
 
-  request(subject: string, data: Uint8Array, options: RequestOptions): Promise<InboundMessage> {
+  /** Rejects before sending when a configured stream captures the subject (it would store the request and answer with a PubAck). */
+  async request(subject: string, data: Uint8Array, options: RequestOptions): Promise<InboundMessage> {
+    const stream = streamCovering(subject, this.#streams);
+    if (stream) throw requestToStreamError(subject, stream.name);
     return this.#core.request(subject, data, options);
+  }
+
+  requestMany(subject: string, data: Uint8Array, options: { maxWaitMs: number; stallMs: number }): Promise<InboundMessage[]> {
+    return this.#core.requestMany(subject, data, options);
   }
 
   async subscribe(spec: SubscriptionSpec, deliver: (delivery: Delivery) => Promise<void>): Promise<Subscription> {
@@ -122,12 +142,12 @@ export class JetStreamTransport implements Transport {
   }
 
   inspect(): Promise<StreamState[]> {
-    return inspectStreams(this.manager, this.#streams);
+    return inspectStreams(this.manager, this.#streams, this.#core.connection.info?.server_name);
   }
 
   consumerStates(specs: readonly SubscriptionSpec[]): Promise<ConsumerState[]> {
     const durable = specs.filter((spec) => spec.durable);
-    return inspectConsumers(this.manager, durable.map((spec) => consumerTarget(spec, this.#streams, this.options)));
+    return inspectConsumers(this.manager, durable.map((spec) => consumerTarget(spec, this.#streams, this.options)), this.#core.connection.info?.server_name);
   }
 
   connectionInfo(): Promise<ConnectionInfo> {

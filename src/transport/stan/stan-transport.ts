@@ -123,6 +123,10 @@ export class StanTransport implements Transport {
     return this.#core.request(subject, data, options);
   }
 
+  requestMany(subject: string, data: Uint8Array, options: { maxWaitMs: number; stallMs: number }): Promise<InboundMessage[]> {
+    return this.#core.requestMany(subject, data, options);
+  }
+
   async subscribe(spec: SubscriptionSpec, deliver: (delivery: Delivery) => Promise<void>): Promise<Subscription> {
     if (!spec.durable) return this.#core.subscribe(spec, deliver);
     const connection = this.#require(`subscribe ${spec.listenerId}`);
