@@ -7,6 +7,7 @@
  *   --quick          small counts: a smoke run, not numbers to quote
  *   --cpu-prof       write V8 CPU profiles of every child under bench/results/profiles/<run>/
  *   --out FILE       JSON results file (default bench/results/bench-<time>.json)
+ *   --chart          also draw the lib ÷ raw ratios as an SVG next to the JSON (bench/chart.ts)
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -19,6 +20,7 @@ import { BENCH_SRC } from "./lib/worker.js";
 import type { Context, Scenario } from "./scenarios/common.js";
 import { SCENARIOS } from "./scenarios/index.js";
 import { summarizeProfiles } from "./lib/profile-summary.js";
+import { writeRatioChart } from "./chart.js";
 
 const { values } = parseArgs({
   options: {
@@ -27,6 +29,7 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     "cpu-prof": { type: "boolean", default: false },
     out: { type: "string" },
+    chart: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -40,6 +43,7 @@ if (values.help) {
       "  --quick          small counts (smoke run)",
       "  --cpu-prof       CPU profiles of every child process, summarized at the end",
       "  --out FILE       where to write the JSON results",
+      "  --chart          also write an SVG chart of the lib/raw ratios next to the JSON",
       "",
       ...SCENARIOS.map((s) => `  ${s.id}. ${s.title}`),
       "",
@@ -134,5 +138,6 @@ const out = values.out ? path.resolve(values.out) : path.join(resultsDir, `bench
 await mkdir(path.dirname(out), { recursive: true });
 await writeFile(out, JSON.stringify({ meta: { ...meta, wallSeconds, loadBefore, loadAfter }, scenarios: scenarioRecords, rows: results }, null, 2) + "\n");
 log(`\nJSON: ${path.relative(process.cwd(), out)}`);
+if (values.chart) log(`chart: ${path.relative(process.cwd(), await writeRatioChart(out))}`);
 if (profileDir) log("\n" + (await summarizeProfiles(profileDir)));
 process.exit(failed ? 1 : 0);

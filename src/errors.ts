@@ -68,6 +68,10 @@ export const ErrorCodes = {
   INVALID_CONTRACT: "EB_ERR_INVALID_CONTRACT",
   /** Two different contracts were defined for one subject. */
   DUPLICATE_CONTRACT: "EB_ERR_DUPLICATE_CONTRACT",
+  /** The connected nats-server is older than a feature needs (the error names the feature, the version it needs and the one found). */
+  SERVER_VERSION: "EB_ERR_SERVER_VERSION",
+  /** A CLI command named a listener (Class.method) or queue group that none of the loaded listeners has. */
+  UNKNOWN_LISTENER: "EB_ERR_UNKNOWN_LISTENER",
   /** The testing kit could not start a nats-server (binary missing or not executable, or it did not start). */
   TEST_SERVER: "EB_ERR_TEST_SERVER",
   /** The testing kit's `settled()` timed out: a handler is still running (or a bus is not closed between tests). */
@@ -141,6 +145,27 @@ export class ValidationError extends EventBusError {
     this.subject = subject;
     this.direction = direction;
     this.issues = issues;
+  }
+}
+
+/**
+ * The connected nats-server is too old for `feature`: it needs `required` or later and
+ * `found` is what the server reported at connect (undefined when it reported none).
+ */
+export class ServerVersionError extends EventBusError {
+  override name = "ServerVersionError";
+  readonly feature: string;
+  readonly required: string;
+  readonly found: string | undefined;
+
+  constructor(feature: string, required: string, found: string | undefined) {
+    super(
+      ErrorCodes.SERVER_VERSION,
+      `${feature} needs nats-server ${required} or later; the connected server is ${found ? `nats-server ${found}` : "of unknown version"}. Upgrade the server (every node of a cluster) to use it.`,
+    );
+    this.feature = feature;
+    this.required = required;
+    this.found = found;
   }
 }
 

@@ -6,6 +6,8 @@ export { connectWithRetry, type ConnectRetryOptions } from "./bus/connect-with-r
 export { loadOptions, environmentVariables, type LoadedOptions, type LoadOptionsContext } from "./bus/load-options.js";
 export { defaultOptions, type EventBusOptions, type EventBusOptionsInput, type TransportName, type LogLevel, type StreamOptions, type RetryPolicy } from "./bus/options.js";
 export { ErrorCodes, EventBusError, NonRetryableError, RemoteError, ValidationError, isEventBusError, type ErrorCode, type ValidationIssue } from "./errors.js";
+export { ServerVersionError } from "./errors.js";
+export { SERVER_FEATURES, serverSupports, type ServerFeature } from "./transport/server-capabilities.js";
 export { StreamUnavailableError } from "./errors.js";
 export type { ReplicationState, ReplicaState } from "./transport/transport.js";
 export type { Codec } from "./codec/codec.js";

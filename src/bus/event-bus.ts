@@ -144,6 +144,14 @@ export class EventBus {
     return this.#connected?.transport.name;
   }
 
+  /**
+   * The version of the nats-server in use, as it announced itself (undefined before connect()
+   * and on the memory transport). server-capabilities decides from it what the bus may use.
+   */
+  get serverVersion(): string | undefined {
+    return this.#connected?.transport.serverVersion?.();
+  }
+
   /** The connected transport, for tools built on a transport's own API (the CLI's dead-letter commands). */
   get transport(): Transport {
     return this.#require("use the transport").transport;
@@ -369,7 +377,7 @@ export class EventBus {
     const busCodec = codec ?? new JsonCodec();
     this.#connected = { transport, options, publicOptions: withoutCredentials(options), codec: busCodec, wire: new Wire(busCodec), logger, container: container ?? rootContainer, configFile: loaded.configFile, observers, metrics };
     const servers = transport.name === "memory" ? undefined : options.servers.map(redactCredentials).join(",");
-    observers.lifecycle({ type: "connected", transport: transport.name, servers });
+    observers.lifecycle({ type: "connected", transport: transport.name, servers, serverVersion: transport.serverVersion?.() });
   }
 
   async #close(report: boolean): Promise<void> {

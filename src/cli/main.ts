@@ -4,6 +4,7 @@ import { Command } from "commander";
 import { isEventBusError } from "../errors.js";
 import { addConnectionFlags } from "./connection-flags.js";
 import { discardDeadLetters, listDeadLetters, replayDeadLetters } from "./dead-letters.js";
+import { pauseCommand, resumeCommand } from "./pause.js";
 import type { InitFlags } from "./init.js";
 import { provisionCommand } from "./provision.js";
 import { listenersCommand } from "./listeners.js";
@@ -59,7 +60,7 @@ addConnectionFlags(
 addConnectionFlags(
   program
     .command("status")
-    .description("show the connection, the listeners of the config and, on jetstream, each stream (messages, bytes) and consumer (pending, ack pending, redelivered)")
+    .description("show the connection (with the nats-server version), the listeners of the config and, on jetstream, each stream (messages, bytes) and consumer (pending, ack pending, redelivered, paused)")
     .argument("[modules...]", "listener module files or globs (default: \"listeners\" from the config file)")
     .option("--json", "print the report as JSON (for scripts)"),
 ).action(statusCommand);
@@ -71,6 +72,25 @@ addConnectionFlags(
     .argument("[modules...]", "listener module files or globs (default: \"listeners\" from the config file)")
     .option("--json", "print them as JSON"),
 ).action(listenersCommand);
+
+addConnectionFlags(
+  program
+    .command("pause")
+    .description("pause the JetStream consumers a queue group (or one listener, Class.method) reads from: processes keep running, messages stay in the stream until resume (nats-server >= 2.11)")
+    .argument("<name>", "a queue group or a listener id (Class.method), as nats-events listeners shows them")
+    .argument("[modules...]", "listener module files or globs (default: \"listeners\" from the config file)")
+    .option("--until <time>", "resume by itself then: an ISO 8601 time (2026-12-24T18:00:00Z) or a duration from now (90s, 15m, 2h, 1d); default: until nats-events resume")
+    .option("--json", "print the consumers' new state as JSON"),
+).action(pauseCommand);
+
+addConnectionFlags(
+  program
+    .command("resume")
+    .description("resume the paused consumers of a queue group (or one listener): the messages kept meanwhile are delivered (nats-server >= 2.11)")
+    .argument("<name>", "a queue group or a listener id (Class.method)")
+    .argument("[modules...]", "listener module files or globs (default: \"listeners\" from the config file)")
+    .option("--json", "print the consumers' new state as JSON"),
+).action(resumeCommand);
 
 const deadLetters = program.command("dead-letters").description("inspect, replay and discard the dead letters kept by the jetstream transport");
 addConnectionFlags(

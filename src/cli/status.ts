@@ -101,18 +101,21 @@ function readable(report: StatusReport): string {
       ),
     );
     const consumers = report.streams.flatMap((s) => s.consumers.map((c) => ({ ...c, stream: s.name })));
+    // The PAUSED column appears only while some consumer is paused (nats-events pause).
+    const paused = consumers.some((c) => c.pausedUntil);
     parts.push(
       `\nConsumers\n`,
       consumers.length === 0
         ? "no consumers (run nats-events provision)\n"
         : formatTable(
-            ["STREAM/CONSUMER", "FILTER", "PENDING", "ACK PENDING", "REDELIVERED", "LISTENERS", "LEADER", "REPLICAS"],
+            ["STREAM/CONSUMER", "FILTER", "PENDING", "ACK PENDING", "REDELIVERED", ...(paused ? ["PAUSED"] : []), "LISTENERS", "LEADER", "REPLICAS"],
             consumers.map((c) => [
               `${c.stream}/${c.name}`,
               c.filter ?? "-",
               String(c.pending),
               String(c.ackPending),
               String(c.redelivered),
+              ...(paused ? [c.pausedUntil ? (c.pausedUntil === "until resumed" ? c.pausedUntil : `until ${c.pausedUntil}`) : "-"] : []),
               c.listeners.join(", ") || "(none: left over?)",
               leaderText(c.replication),
               replicasText(c.replication),

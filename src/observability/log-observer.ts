@@ -17,7 +17,7 @@ export class LogObserver implements BusObserver {
     const { logger } = this;
     switch (event.type) {
       case "connected":
-        return logger.info({ transport: event.transport, servers: event.servers }, "connected");
+        return logger.info({ transport: event.transport, servers: event.servers, serverVersion: event.serverVersion }, "connected");
       case "status":
         if (event.status === "reconnecting") return logger.warn({ transport: event.transport, reconnects: event.reconnects }, "connection lost, reconnecting");
         if (event.status === "connected" && event.previous === "reconnecting") return logger.info({ transport: event.transport, reconnects: event.reconnects }, "reconnected");

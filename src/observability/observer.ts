@@ -44,7 +44,7 @@ export interface ListenerInfo {
 }
 
 export type LifecycleEvent =
-  | { readonly type: "connected"; readonly transport: string; readonly servers: string | undefined }
+  | { readonly type: "connected"; readonly transport: string; readonly servers: string | undefined; readonly serverVersion?: string | undefined }
   | { readonly type: "status"; readonly transport: string; readonly status: BusStatus; readonly previous: BusStatus; readonly reconnects: number }
   | { readonly type: "subscribed"; readonly listener: ListenerInfo }
   | { readonly type: "subscription-ended"; readonly listener: ListenerInfo; readonly error: Error }

@@ -12,6 +12,8 @@ import path from "node:path";
 import { ErrorCodes, EventBusError } from "../errors.js";
 
 export interface NatsServerOptions {
+  /** This nats-server binary instead of natsServerBinary() (a test that needs a particular server version). */
+  binary?: string;
   /** JetStream with a temporary store_dir (default true). */
   jetstream?: boolean;
   /** Require this user and `pass` to connect. */
@@ -122,7 +124,7 @@ export function canConnect(port: number): Promise<boolean> {
  * with a temporary store_dir, and resolves once it accepts TCP connections.
  */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
-  const binary = natsServerBinary();
+  const binary = options.binary ?? natsServerBinary();
   const storeDir = await mkdtemp(path.join(os.tmpdir(), "nats-events-test-"));
   const portsDir = path.join(storeDir, "ports");
   const configFile = path.join(storeDir, "server.conf");

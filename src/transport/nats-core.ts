@@ -149,6 +149,10 @@ export class NatsCoreTransport implements Transport {
     }
   }
 
+  serverVersion(): string | undefined {
+    return this.#connection?.info?.version;
+  }
+
   async connectionInfo(): Promise<ConnectionInfo> {
     const connection = this.connection;
     const rttMs = this.#tracker.status === "connected" ? await connection.rtt().catch(() => undefined) : undefined;

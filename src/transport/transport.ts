@@ -126,6 +126,8 @@ export interface ConsumerState {
   readonly redelivered: number;
   /** Its leader and copies. */
   readonly replication: ReplicationState;
+  /** Paused (`nats-events pause`): the ISO time it resumes by itself, or "until resumed". Absent when not paused. */
+  readonly pausedUntil?: string;
 }
 
 /** A stream as the server reports it now (`exists: false` when it was configured but not created). */
@@ -238,6 +240,11 @@ export interface Transport {
   consumerStates?(specs: readonly SubscriptionSpec[]): Promise<ConsumerState[]>;
   /** Network transports: the server in use, its version and the round-trip time. */
   connectionInfo?(): Promise<ConnectionInfo>;
+  /**
+   * Network transports: the version the server in use announced (its INFO), read afresh on each
+   * call because a reconnect may land on another node. Decides what server-capabilities allows.
+   */
+  serverVersion?(): string | undefined;
   /**
    * Network transports: a request every responder answers (scatter-gather, as `$SRV.PING`
    * discovery works). Resolves with the replies that arrived until none came for `stallMs`

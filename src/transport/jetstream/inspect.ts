@@ -1,6 +1,7 @@
 import type { ClusterInfo, ConsumerInfo, JetStreamManager } from "@nats-io/jetstream";
 import type { StreamOptions } from "../../bus/options.js";
 import { singleCopy, type ConsumerState, type ReplicationState, type StreamState } from "../transport.js";
+import { pausedUntilOf } from "./consumer-pause.js";
 import type { ConsumerTarget } from "./provisioning.js";
 import { unavailableError } from "./unavailable.js";
 
@@ -59,6 +60,7 @@ function consumerState(info: ConsumerInfo, server: string | undefined): Consumer
     redelivered: info.num_redelivered,
     // A consumer's num_replicas 0 means "as many as its stream".
     replication: replicationState(info.cluster, info.config.num_replicas || undefined, server),
+    ...(info.paused ? { pausedUntil: pausedUntilOf(info) } : {}),
   };
 }
 

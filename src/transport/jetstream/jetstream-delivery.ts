@@ -2,14 +2,14 @@ import { ErrorCodes, EventBusError } from "../../errors.js";
 import type { JsMsg } from "@nats-io/jetstream";
 import type { Delivery, MessageHeaders, Settlement } from "../transport.js";
 import { fromNatsHeaders, headerOf } from "../nats-core.js";
+import { serverSupports } from "../server-capabilities.js";
 
 /**
  * "+TERM <reason>" is understood from nats-server 2.11 on; older servers ignore the
  * whole ack, so the message would stay pending and come back after ackWait.
  */
 export function termTakesReason(version: string | undefined): boolean {
-  const [major = 0, minor = 0] = (version ?? "").split(".").map((part) => Number.parseInt(part, 10) || 0);
-  return major > 2 || (major === 2 && minor >= 11);
+  return serverSupports("term with reason", version);
 }
 
 export class JetStreamDelivery implements Delivery, Settlement {

@@ -188,6 +188,10 @@ export class JetStreamTransport implements Transport {
     return this.#core.connectionInfo();
   }
 
+  serverVersion(): string | undefined {
+    return this.#core.serverVersion();
+  }
+
   drain(): Promise<void> {
     this.#background.stop();
     return this.#core.drain();
