@@ -18,7 +18,6 @@ import { parseArgs } from "node:util";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { EventBus } from "../src/index.js";
-import { waitUntilPlaceable } from "../test/helpers/cluster-fixture.js";
 import { startNatsCluster } from "../test/helpers/nats-cluster.js";
 import { startPublishLoad, storedKeyCounts, type PublishCall } from "../test/helpers/publish-load.js";
 import { pollUntil } from "../test/helpers/unique.js";
@@ -61,7 +60,6 @@ interface RunResult {
 const cluster = await startNatsCluster();
 const admin = await connect({ servers: cluster.urls, name: "election-bench-admin" });
 const jsm = await jetstreamManager(admin);
-await waitUntilPlaceable(jsm, 3);
 const results: RunResult[] = [];
 try {
   for (const trigger of triggers) {

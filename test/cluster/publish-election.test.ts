@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { EventBus } from "../../src/index.js";
-import { useNatsCluster, waitUntilPlaceable } from "../helpers/cluster-fixture.js";
+import { clusterSuite } from "../helpers/cluster-suite.js";
 import { startPublishLoad, storedKeyCounts, type PublishCall } from "../helpers/publish-load.js";
 import { pollUntil, uniqueName, waitFor } from "../helpers/unique.js";
 import { silentLogger } from "../integration/support.js";
@@ -15,7 +15,7 @@ const ELECTION_MS = 30_000;
 /** Generous, so a slow CI machine's election never outlasts it (the default, 10 s, is measured in the bench). */
 const RETRY_MS = 30_000;
 
-const fixture = useNatsCluster("publish-election");
+const fixture = clusterSuite("publish-election");
 
 /** A bus on every node of the cluster, with an R3 stream of its own. */
 async function busWithR3Stream(): Promise<{ bus: EventBus; stream: string; subject: string }> {
@@ -61,7 +61,7 @@ async function publishThrough(disrupt: (stream: string, leader: string) => Promi
     const failed = calls.filter((call) => call.error);
     assert.deepEqual(failed.map((call) => `${call.api} [${call.keys[0]}…]: ${call.error}`), [], "no caller saw a failure");
     // Right after an election a consumer create (the reader's) may time out: ask again until it answers.
-    const stored = await pollUntil(() => storedKeyCounts(fixture.admin, stream), ELECTION_MS, `the contents of ${stream}`);
+    const stored = await pollUntil(() => storedKeyCounts(fixture.nc, stream), ELECTION_MS, `the contents of ${stream}`);
     const acknowledged = calls.flatMap((call) => call.keys);
     assert.deepEqual(acknowledged.filter((key) => stored.get(key) !== 1).map((key) => `${key} stored ${stored.get(key) ?? 0} times`), [], "every acknowledged publish stored exactly once");
     assert.equal(stored.size, acknowledged.length, "nothing stored that no caller had acknowledged");
@@ -82,12 +82,11 @@ describe("publishing through a stream leader election (3 nodes, R3 stream)", () 
     t.diagnostic(`killed ${killed}; ${calls.length} calls, longest ${Math.max(...calls.map((call) => call.ended - call.started))} ms`);
     await fixture.cluster.node(killed!).restart();
     await fixture.cluster.waitReady();
-    await waitUntilPlaceable(fixture.jsm, 3);
   });
 
   test("the stream leader steps down ($JS.API.STREAM.LEADER.STEPDOWN): no caller fails, every acknowledged publish is stored exactly once", async (t) => {
     const { calls } = await publishThrough(async (stream) => {
-      const answer = await fixture.admin.request(`$JS.API.STREAM.LEADER.STEPDOWN.${stream}`, undefined, { timeout: 5_000 });
+      const answer = await fixture.nc.request(`$JS.API.STREAM.LEADER.STEPDOWN.${stream}`, undefined, { timeout: 5_000 });
       assert.equal(answer.json<{ success?: boolean }>().success, true, `stepdown refused: ${answer.string()}`);
     });
     t.diagnostic(`${calls.length} calls, longest ${Math.max(...calls.map((call) => call.ended - call.started))} ms`);

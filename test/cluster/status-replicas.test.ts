@@ -8,7 +8,7 @@ import path from "node:path";
 import { after, test } from "node:test";
 import { AckPolicy } from "@nats-io/jetstream";
 import type { ReplicationState } from "../../src/index.js";
-import { useNatsCluster } from "../helpers/cluster-fixture.js";
+import { clusterSuite } from "../helpers/cluster-suite.js";
 import { ProcessGroup } from "../helpers/processes.js";
 import { pollUntil, uniqueName } from "../helpers/unique.js";
 
@@ -20,7 +20,7 @@ const group = new ProcessGroup();
 const STREAM = uniqueName("STATUS-R3").replaceAll("-", "_");
 const PREFIX = uniqueName("status-r3");
 const CONSUMER = "r3-workers";
-const fixture = useNatsCluster("status-replicas");
+const fixture = clusterSuite("status-replicas");
 let dir: string;
 let config: string;
 

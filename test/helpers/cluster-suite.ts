@@ -19,7 +19,7 @@ export interface ClusterSuite {
  * made closed after it, everything stopped and removed at the end. `defaults` are the
  * connect options every bus of the file starts from.
  */
-export function clusterSuite(name: string, defaults: () => ConnectOptions): ClusterSuite {
+export function clusterSuite(name: string, defaults: () => ConnectOptions = () => ({})): ClusterSuite {
   let cluster: NatsCluster | undefined;
   let nc: NatsConnection | undefined;
   let jsm: JetStreamManager | undefined;

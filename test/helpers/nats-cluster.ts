@@ -1,11 +1,11 @@
-import { jetstreamManager } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
 import { freePort, startNatsServer, type NatsServer, type NatsServerOptions } from "./nats-server.js";
 
 export interface NatsClusterOptions extends Omit<NatsServerOptions, "port" | "serverName" | "cluster" | "jetstream"> {
   /** Number of nodes (default 3: the smallest cluster that keeps an R3 stream writable with one node down). */
   size?: number;
-  /** How long to wait for the cluster to elect a JetStream meta leader (default 30 s). */
+  /** How long to wait for the cluster to be able to place a stream on every node (default 30 s). */
   readyTimeoutMs?: number;
 }
 
@@ -18,7 +18,7 @@ export interface NatsCluster {
   node(name: string): NatsServer;
   /** The server_name of `node`. */
   nameOf(node: NatsServer): string;
-  /** Resolves once every running node answers JetStream API requests (a meta leader is elected). */
+  /** Resolves once every running node answers JetStream API requests (a meta leader is elected) and, with all nodes up, a stream can be placed on all of them. */
   waitReady(timeoutMs?: number): Promise<void>;
   /** Stops every node and removes their store dirs. Idempotent. */
   stop(): Promise<void>;
@@ -29,7 +29,7 @@ const CLUSTER_NAME = "nats-events-test";
 /**
  * Starts a JetStream cluster of real nats-server processes on loopback: each node its
  * own client port, route port and temporary store_dir, every node routed to every
- * other. Resolves once the cluster has a JetStream meta leader, so a test can create
+ * other. Resolves once the cluster can place a stream on every node, so a test can create
  * R3 streams at once.
  */
 export async function startNatsCluster(options: NatsClusterOptions = {}): Promise<NatsCluster> {
@@ -69,7 +69,7 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
       if (index === -1) throw new Error("that server is not a node of this cluster");
       return names[index]!;
     },
-    waitReady: (timeoutMs = readyTimeoutMs) => waitForMetaLeader(nodes, timeoutMs),
+    waitReady: (timeoutMs = readyTimeoutMs) => waitForPlacement(nodes, timeoutMs),
     stop() {
       stopping ??= Promise.all(nodes.map((node) => node.stop())).then(() => undefined);
       return stopping;
@@ -84,32 +84,44 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
   return cluster;
 }
 
-/** Each running node must answer `$JS.API.INFO`: only then can streams be created through it. */
-async function waitForMetaLeader(nodes: readonly NatsServer[], timeoutMs: number): Promise<void> {
+/**
+ * Ready means each running node answers `$JS.API.INFO` (a meta leader is elected) and, when
+ * every node runs, a stream with a replica on each can be placed. A fresh or restarted cluster
+ * answers JetStream requests a moment before every node is known as a peer again; until then an
+ * R3 stream fails with "no suitable peers for placement", so that step creates and deletes a
+ * throwaway stream until it works. With a node down there is nothing more to wait for.
+ */
+async function waitForPlacement(nodes: readonly NatsServer[], timeoutMs: number): Promise<void> {
+  const running = nodes.filter((node) => node.running);
   const deadline = Date.now() + timeoutMs;
-  for (const node of nodes.filter((candidate) => candidate.running)) {
-    let lastError: unknown;
-    let nc: NatsConnection | undefined;
-    try {
-      nc = await connect({ servers: node.url, name: "nats-cluster-helper", maxReconnectAttempts: 0 });
-      const jsm = await jetstreamManager(nc, { timeout: 2_000, checkAPI: false });
-      for (;;) {
-        try {
-          await jsm.getAccountInfo();
-          break;
-        } catch (err) {
-          lastError = err;
-        }
+  for (const node of running) {
+    await untilDeadline(deadline, `a JetStream meta leader, asked through ${node.url}`, node, (jsm) => jsm.getAccountInfo());
+  }
+  if (running.length < nodes.length) return;
+  const probe = `PLACEMENT_PROBE_${process.pid}_${Date.now()}`;
+  await untilDeadline(deadline, `placement of a stream with ${running.length} replicas`, running[0]!, async (jsm) => {
+    await jsm.streams.add({ name: probe, subjects: [`${probe.toLowerCase()}.probe`], num_replicas: running.length });
+    await jsm.streams.delete(probe);
+  });
+}
+
+/** Retries `attempt` through `node` every 100 ms until it resolves, failing with the node's output at `deadline`. */
+async function untilDeadline(deadline: number, what: string, node: NatsServer, attempt: (jsm: JetStreamManager) => Promise<unknown>): Promise<void> {
+  const nc = await connect({ servers: node.url, name: "nats-cluster-helper", maxReconnectAttempts: 0 });
+  try {
+    const jsm = await jetstreamManager(nc, { timeout: 2_000, checkAPI: false });
+    for (;;) {
+      try {
+        await attempt(jsm);
+        return;
+      } catch (err) {
         if (Date.now() > deadline) {
-          throw new Error(
-            `the cluster elected no JetStream meta leader within ${timeoutMs} ms (asked ${node.url}: ${String(lastError)}).\n` +
-              `--- ${node.url} output ---\n${node.output().slice(-4_000)}`,
-          );
+          throw new Error(`the cluster was not ready in time: no ${what} (last error: ${String(err)}).\n--- ${node.url} output ---\n${node.output().slice(-4_000)}`);
         }
-        await new Promise((resolve) => setTimeout(resolve, 100));
       }
-    } finally {
-      await nc?.close();
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
+  } finally {
+    await nc.close();
   }
 }
