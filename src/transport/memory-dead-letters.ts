@@ -1,15 +1,13 @@
 import { ErrorCodes, EventBusError } from "../errors.js";
-import { DeadLetterHeaders } from "../listeners/dead-letter.js";
-import type { DeadLetter } from "./jetstream/dead-letter-store.js";
+import { deadLetterFrom, type DeadLetter } from "./jetstream/dead-letter-store.js";
 import type { MemoryStreamStore } from "./memory-store.js";
-import type { StoredMessage } from "./memory-stream.js";
 import type { Transport } from "./transport.js";
 
 export type { DeadLetter };
 
 /** The dead letters a memory store keeps, oldest first, shaped like `nats-events dead-letters list --json` reads them from JetStream. */
 export function listDeadLetters(store: MemoryStreamStore): DeadLetter[] {
-  return store.deadLetterStream.all().map(deadLetterOf);
+  return store.deadLetterStream.all().map((message) => deadLetterFrom(message));
 }
 
 /**
@@ -21,23 +19,9 @@ export async function replayDeadLetter(store: MemoryStreamStore, seq: number, tr
   const stream = store.deadLetterStream;
   const stored = stream.get(seq);
   if (!stored) throw new EventBusError(ErrorCodes.CONFIG, `no dead letter with sequence ${seq} in stream ${stream.name} (already replayed? list them with testBus.deadLetters())`);
-  const letter = deadLetterOf(stored);
+  const letter = deadLetterFrom(stored);
   const headers = Object.fromEntries(Object.entries(letter.headers).filter(([key]) => !key.startsWith("Eb-") && key !== "Nats-Msg-Id"));
   await transport.publish(letter.originalSubject, letter.data, { headers, msgId: `replay-${stream.name}-${seq}` });
   stream.delete(seq);
 }
 
-function deadLetterOf(message: StoredMessage): DeadLetter {
-  const { headers } = message;
-  return {
-    seq: message.seq,
-    time: message.time,
-    originalSubject: headers[DeadLetterHeaders.originalSubject] ?? "?",
-    listener: headers[DeadLetterHeaders.listener] ?? "?",
-    reason: headers[DeadLetterHeaders.reason] ?? "?",
-    deliveryCount: headers[DeadLetterHeaders.deliveryCount] ?? "?",
-    error: headers[DeadLetterHeaders.error] ?? "",
-    headers,
-    data: message.data,
-  };
-}

@@ -17,6 +17,22 @@ export interface DeadLetter {
   readonly data: Uint8Array;
 }
 
+/** A stored dead-letter message as the CLI, the dashboard and the testing kit show it: its Eb-* headers read out ("?" where one is missing). */
+export function deadLetterFrom(message: { seq: number; time: Date; headers: MessageHeaders; data: Uint8Array }): DeadLetter {
+  const { headers } = message;
+  return {
+    seq: message.seq,
+    time: message.time,
+    originalSubject: headers[DeadLetterHeaders.originalSubject] ?? "?",
+    listener: headers[DeadLetterHeaders.listener] ?? "?",
+    reason: headers[DeadLetterHeaders.reason] ?? "?",
+    deliveryCount: headers[DeadLetterHeaders.deliveryCount] ?? "?",
+    error: headers[DeadLetterHeaders.error] ?? "",
+    headers,
+    data: message.data,
+  };
+}
+
 /** Reads and replays the dead letters kept in the dead-letter stream (limits retention: they stay until read and removed). */
 export class DeadLetterStore {
   constructor(
@@ -44,18 +60,7 @@ export class DeadLetterStore {
       return null;
     });
     if (!stored) return undefined; // deleted (already replayed) or never existed
-    const headers = fromNatsHeaders(stored.header);
-    return {
-      seq,
-      time: stored.time,
-      originalSubject: headers[DeadLetterHeaders.originalSubject] ?? "?",
-      listener: headers[DeadLetterHeaders.listener] ?? "?",
-      reason: headers[DeadLetterHeaders.reason] ?? "?",
-      deliveryCount: headers[DeadLetterHeaders.deliveryCount] ?? "?",
-      error: headers[DeadLetterHeaders.error] ?? "",
-      headers,
-      data: stored.data,
-    };
+    return deadLetterFrom({ seq, time: stored.time, headers: fromNatsHeaders(stored.header), data: stored.data });
   }
 
   /** No leader, a timeout: the dead letters are there, the cluster cannot hand them out now. */
