@@ -1,22 +1,23 @@
 import type { Delivery, BusStatus } from "../transport/transport.js";
 import type { ConsumerState } from "../transport/transport.js";
-import type { BusMetrics } from "./metrics.js";
+import { DurationTally, pushTallies } from "./duration-tally.js";
+import { HandlerDurationBuckets, type BusMetrics } from "./metrics.js";
 import { errorCodeOf, type BusObserver, type DeliveryOutcome, type LifecycleEvent, type ListenerInfo } from "./observer.js";
 import type { SubjectLabeler } from "./subject-label.js";
 
 const STATUSES: readonly BusStatus[] = ["connecting", "connected", "reconnecting", "closed"];
 
 /**
- * One listener's series. `handled` and `inFlight` are plain numbers, pushed into
- * prom-client before each scrape (BusMetrics.beforeCollect); the rest are bound label children.
+ * One listener's series. `handled`, `inFlight` and the handler durations are plain numbers,
+ * pushed into prom-client before each scrape (BusMetrics.beforeCollect); the rest are bound label children.
  */
 interface ListenerSeries {
   handled: number;
   handledReported: number;
   inFlight: number;
   readonly retried: { inc(): void };
-  readonly success: { observe(seconds: number): void };
-  readonly error: { observe(seconds: number): void };
+  readonly success: DurationTally;
+  readonly error: DurationTally;
   readonly labels: { subject: string; listener: string };
 }
 
@@ -33,7 +34,7 @@ export class MetricsObserver implements BusObserver {
     metrics.beforeCollect.add(this.#flush);
   }
 
-  /** Pushes the plain per-listener numbers into prom-client (delta for the counter, value for the gauge). */
+  /** Pushes the plain per-listener numbers into prom-client (delta for the counter and histogram, value for the gauge). */
   readonly #flush = (): void => {
     for (const series of this.#series.values()) {
       const delta = series.handled - series.handledReported;
@@ -41,7 +42,12 @@ export class MetricsObserver implements BusObserver {
       series.handledReported = series.handled;
       this.metrics.inFlight.set(series.labels, series.inFlight);
     }
+    pushTallies(this.metrics.handlerDuration, this.#tallies());
   };
+
+  *#tallies(): Iterable<DurationTally> {
+    for (const series of this.#series.values()) yield* [series.success, series.error];
+  }
 
   lifecycle(event: LifecycleEvent): void {
     if (event.type === "connected") return this.#setStatus("connected");
@@ -87,18 +93,7 @@ export class MetricsObserver implements BusObserver {
     const series = this.#seriesOf(listener);
     const started = performance.now();
     series.inFlight++;
-    return run().then(
-      (value) => {
-        series.inFlight--;
-        series.success.observe((performance.now() - started) / 1000);
-        return value;
-      },
-      (error: unknown) => {
-        series.inFlight--;
-        series.error.observe((performance.now() - started) / 1000);
-        throw error;
-      },
-    );
+    return timed(series, started, run()); // run() throwing synchronously throws here, as before
   }
 
   /** Sets the JetStream consumer gauges from a sample; consumers no longer reported are removed. */
@@ -135,8 +130,8 @@ export class MetricsObserver implements BusObserver {
         handledReported: 0,
         inFlight: 0,
         retried: metrics.retried.labels(labels),
-        success: metrics.handlerDuration.labels({ ...labels, outcome: "success" }),
-        error: metrics.handlerDuration.labels({ ...labels, outcome: "error" }),
+        success: new DurationTally({ ...labels, outcome: "success" }, HandlerDurationBuckets),
+        error: new DurationTally({ ...labels, outcome: "error" }, HandlerDurationBuckets),
       };
       // Zero-valued series from the start, so rate() and alerts see them before the first message.
       metrics.handled.inc(labels, 0);
@@ -145,5 +140,19 @@ export class MetricsObserver implements BusObserver {
       this.#series.set(listener, series);
     }
     return series;
+  }
+}
+
+/** Awaits the handler and records its duration; an async function, not two closures per message. */
+async function timed<T>(series: ListenerSeries, started: number, result: Promise<T>): Promise<T> {
+  try {
+    const value = await result;
+    series.inFlight--;
+    series.success.observe((performance.now() - started) / 1000);
+    return value;
+  } catch (error) {
+    series.inFlight--;
+    series.error.observe((performance.now() - started) / 1000);
+    throw error;
   }
 }

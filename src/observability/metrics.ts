@@ -26,7 +26,7 @@ export interface BusMetrics {
   readonly consumerRedelivered: Gauge<"stream" | "consumer">;
   readonly consumerRecoveries: Counter<"stream" | "consumer" | "reason">;
   /**
-   * Called before each scrape. Per-message counts (handled, in flight) are kept in plain
+   * Called before each scrape. Per-message counts (handled, in flight, handler durations) are kept in plain
    * numbers by the observers and pushed into prom-client here: prom-client hashes the label
    * set on every update, which cost microseconds per message on the dispatch path.
    */
@@ -50,6 +50,9 @@ export const MetricNames = {
   consumerRedelivered: "nats_events_consumer_redelivered_messages",
   consumerRecoveries: "nats_events_consumer_recoveries_total",
 } as const;
+
+/** The upper bounds of the handler-duration histogram's buckets, in seconds (+Inf is implied). */
+export const HandlerDurationBuckets: readonly number[] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 const byRegistry = new WeakMap<Registry, BusMetrics>();
 
@@ -89,8 +92,9 @@ function createMetrics(registry: Registry): BusMetrics {
         name: MetricNames.handlerDuration,
         help: "Time spent in handlers, by outcome (success or error).",
         labelNames: ["subject", "listener", "outcome"],
-        buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+        buckets: [...HandlerDurationBuckets],
         registers,
+        collect,
       }),
     inFlight: gauge(MetricNames.inFlight, "Handler calls running now.", ["subject", "listener"], true),
     connectionStatus: gauge(MetricNames.connectionStatus, "1 for the current connection status (connecting, connected, reconnecting, closed), 0 for the others.", ["status"]),
