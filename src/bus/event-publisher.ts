@@ -20,8 +20,10 @@ export class EventPublisher {
    * the schema rejects, EB_ERR_ENCODE for values the codec cannot encode,
    * EB_ERR_PAYLOAD_TOO_LARGE over the server's max_payload, EB_ERR_INVALID_SUBJECT for bad subjects.
    */
-  publish<const S extends SubjectArg>(subject: S & CheckedSubject<S>, ...args: DataArgs<S, PublishOptions>): Promise<PublishReceipt> {
-    return (this.bus.publish as (subject: SubjectArg, ...rest: unknown[]) => Promise<PublishReceipt>)(subject, ...args);
+  publish<const S extends SubjectArg>(subject: S & CheckedSubject<S>, ...args: DataArgs<S, PublishOptions>): Promise<PublishReceipt>;
+  // Explicit parameters, not a rest array: this sits on every publish.
+  publish(subject: SubjectArg, data?: unknown, options?: PublishOptions): Promise<PublishReceipt> {
+    return (this.bus.publish as (subject: SubjectArg, data?: unknown, options?: PublishOptions) => Promise<PublishReceipt>)(subject, data, options);
   }
 
   /** Many messages with a bound on unconfirmed publishes (see EventBus.publishAll). */

@@ -2,7 +2,8 @@ import type { Consumer, JsMsg } from "@nats-io/jetstream";
 import { errors as natsErrors } from "@nats-io/transport-node";
 import { backoffDelayMs } from "../../backoff.js";
 import { describeError } from "../../errors.js";
-import type { ConsumerEvent, Delivery, Subscription, SubscriptionLiveness } from "../transport.js";
+import type { ConsumerEvent, Deliver, Subscription, SubscriptionLiveness } from "../transport.js";
+import { whenDelivered } from "../transport.js";
 import type { ConsumerHandle } from "./consumer-handle.js";
 import { JetStreamDelivery } from "./jetstream-delivery.js";
 import { StallReport } from "./stall-report.js";
@@ -67,7 +68,7 @@ export class ConsumerPump implements Subscription {
   constructor(
     private readonly handle: ConsumerHandle,
     private readonly settings: PumpSettings,
-    private readonly deliver: (delivery: Delivery) => Promise<void>,
+    private readonly deliver: Deliver,
     /** The connected server's version: decides whether term() may carry a reason. */
     private readonly serverVersion: () => string | undefined = () => undefined,
   ) {
@@ -186,7 +187,7 @@ export class ConsumerPump implements Subscription {
       return;
     }
     this.#inFlight.set(msg, Date.now());
-    void this.deliver(new JetStreamDelivery(msg, this.serverVersion)).finally(() => this.#settled(msg));
+    whenDelivered(this.deliver(new JetStreamDelivery(msg, this.serverVersion)), () => this.#settled(msg));
   }
 
   #settled(msg: JsMsg): void {

@@ -48,7 +48,7 @@ export class JetStreamDelivery implements Delivery, Settlement {
   }
 
   /** Fire-and-forget: a lost ack means a redelivery, which at-least-once allows. */
-  async ack(): Promise<void> {
+  ack(): void {
     this.msg.ack();
   }
   nak(delayMs: number): void {

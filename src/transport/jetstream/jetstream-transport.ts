@@ -8,7 +8,7 @@ import type {
   BusStatus,
   ConnectionInfo,
   ConsumerState,
-  Delivery,
+  Deliver,
   InboundMessage,
   ProvisionChange,
   ProvisionProgress,
@@ -49,7 +49,7 @@ export class JetStreamTransport implements Transport {
     private readonly options: EventBusOptions,
     logger: Logger = createLogger(options.logLevel),
   ) {
-    this.#core = new NatsCoreTransport(options);
+    this.#core = new NatsCoreTransport(options, logger);
     this.#streams = desiredStreams(options);
     this.#background = new BackgroundStreams(logger, async (name) => {
       const stream = this.#streams.find((candidate) => candidate.name === name)!;
@@ -137,7 +137,7 @@ export class JetStreamTransport implements Transport {
    * A durable listener gets a pump at once; the pump finds its consumer (creating it from the
    * configuration when it is missing) and keeps pulling through leader changes and outages.
    */
-  async subscribe(spec: SubscriptionSpec, deliver: (delivery: Delivery) => Promise<void>): Promise<Subscription> {
+  async subscribe(spec: SubscriptionSpec, deliver: Deliver): Promise<Subscription> {
     if (!spec.durable) return this.#core.subscribe(spec, deliver);
     const target = consumerTarget(spec, this.#streams, this.options);
     const handle = new ConsumerHandle(this.#client(), this.manager, target, () => this.#provisionConsumer(target));
