@@ -111,6 +111,15 @@ export class NatsCoreTransport implements Transport {
     }
   }
 
+  /**
+   * Sends a small message to a subject the server gave us (an acknowledgement to a reply subject)
+   * with the next batch, without publish()'s checks. Throws EB_ERR_NOT_CONNECTED when the connection is closed.
+   */
+  sendSoon(subject: string, data: Uint8Array): void {
+    this.connection;
+    this.#batch.add(subject, data, undefined);
+  }
+
   async request(subject: string, data: Uint8Array, options: RequestOptions): Promise<InboundMessage> {
     const connection = this.connection;
     this.#batch.handOver();

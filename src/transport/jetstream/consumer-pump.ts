@@ -5,7 +5,7 @@ import { describeError } from "../../errors.js";
 import type { ConsumerEvent, Deliver, Subscription, SubscriptionLiveness } from "../transport.js";
 import { whenDelivered } from "../transport.js";
 import type { ConsumerHandle } from "./consumer-handle.js";
-import { JetStreamDelivery } from "./jetstream-delivery.js";
+import { JetStreamDelivery, type DeliveryLink } from "./jetstream-delivery.js";
 import { StallReport } from "./stall-report.js";
 import { jetStreamCause } from "./unavailable.js";
 
@@ -69,8 +69,7 @@ export class ConsumerPump implements Subscription {
     private readonly handle: ConsumerHandle,
     private readonly settings: PumpSettings,
     private readonly deliver: Deliver,
-    /** The connected server's version: decides whether term() may carry a reason. */
-    private readonly serverVersion: () => string | undefined = () => undefined,
+    private readonly link: DeliveryLink,
   ) {
     this.#report = new StallReport(handle.stream, handle.name);
     this.#pulling = this.#pull();
@@ -187,7 +186,7 @@ export class ConsumerPump implements Subscription {
       return;
     }
     this.#inFlight.set(msg, Date.now());
-    whenDelivered(this.deliver(new JetStreamDelivery(msg, this.serverVersion)), () => this.#settled(msg));
+    whenDelivered(this.deliver(new JetStreamDelivery(msg, this.link)), () => this.#settled(msg));
   }
 
   #settled(msg: JsMsg): void {

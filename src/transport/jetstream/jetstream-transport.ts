@@ -24,6 +24,7 @@ import type {
 import { createLogger, type Logger } from "../../logger.js";
 import { BackgroundStreams } from "./background-streams.js";
 import { ConsumerHandle } from "./consumer-handle.js";
+import type { DeliveryLink } from "./jetstream-delivery.js";
 import { ConsumerPump, DEFAULT_PULL_EXPIRES_MS, DEFAULT_PULL_HEARTBEAT_MS } from "./consumer-pump.js";
 import { inspectConsumers, inspectStreams } from "./inspect.js";
 import { consumerTarget, desiredStreams, noStreamError, provision, streamCovering, type ConsumerTarget } from "./provisioning.js";
@@ -93,6 +94,11 @@ export class JetStreamTransport implements Transport {
     }
   }
 
+  readonly #deliveryLink: DeliveryLink = {
+    serverVersion: () => this.#core.serverVersion(),
+    sendSoon: (subject, data) => this.#core.sendSoon(subject, data),
+  };
+
   /** Rides out a stream leader election by retrying with the same msgId (see publish-retry.ts). */
   async publish(subject: string, data: Uint8Array, options: SendOptions = {}): Promise<PublishReceipt> {
     const js = this.#client();
@@ -141,7 +147,6 @@ export class JetStreamTransport implements Transport {
     if (!spec.durable) return this.#core.subscribe(spec, deliver);
     const target = consumerTarget(spec, this.#streams, this.options);
     const handle = new ConsumerHandle(this.#client(), this.manager, target, () => this.#provisionConsumer(target));
-    const connection = this.#core.connection;
     const settings = {
       concurrency: spec.concurrency,
       ackWaitMs: spec.ackWaitMs ?? this.options.ackWaitMs,
@@ -149,7 +154,7 @@ export class JetStreamTransport implements Transport {
       heartbeatMs: DEFAULT_PULL_HEARTBEAT_MS,
       stallThresholdMs: this.options.consumerStallMs,
     };
-    return new ConsumerPump(handle, settings, deliver, () => connection.info?.version);
+    return new ConsumerPump(handle, settings, deliver, this.#deliveryLink);
   }
 
   /** (Re-)creates one consumer and its stream from the configuration; throws while the stream is unavailable. */
