@@ -280,6 +280,10 @@ export class EventBus {
     const { transport, wire, observers, container, options } = this.#require("listen");
     const runner = new ListenerRunner({ transport, wire, observers, container, deadLetterPrefix: options.deadLetterPrefix, retry: options.retry });
     const specs = listenerRegistry.all(classes);
+    const exclusive = specs.find((spec) => spec.options.exclusive);
+    if (exclusive && !transport.features.exclusive) {
+      throw new EventBusError(ErrorCodes.INVALID_LISTENER, `${exclusive.id}: exclusive: true needs the "jetstream" transport (the server picks the active process); the "${transport.name}" transport cannot`);
+    }
     // Build first: a class that cannot be built must fail the start before any consumer exists.
     const instances = runner.build(specs);
     await this.provision(classes);

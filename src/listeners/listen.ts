@@ -5,11 +5,19 @@ import { ErrorCodes, EventBusError } from "../errors.js";
 import { queueGroupProblem, subjectProblem } from "../subject.js";
 import { listenerRegistry, type ListenOptions, type ListenerClass } from "./registry.js";
 
+/**
+ * The active process of an exclusive listener pulls at least once per pull expiry (3 s); a
+ * shorter timeout would hand its place to another process while it is still alive.
+ */
+export const MIN_EXCLUSIVE_TIMEOUT_MS = 5_000;
+
 /** Each option's check: undefined when fine, else what is wrong. */
 const OPTION_CHECKS: Record<keyof ListenOptions, (value: unknown) => string | undefined> = {
   concurrency: (v) => (Number.isInteger(v) && (v as number) >= 1 ? undefined : "must be an integer >= 1"),
   durable: (v) => (typeof v === "boolean" ? undefined : "must be true or false"),
   ackWaitMs: (v) => (Number.isInteger(v) && (v as number) >= 1_000 ? undefined : "must be an integer >= 1000"),
+  exclusive: (v) => (typeof v === "boolean" ? undefined : "must be true or false"),
+  exclusiveTimeoutMs: (v) => (Number.isInteger(v) && (v as number) >= MIN_EXCLUSIVE_TIMEOUT_MS ? undefined : `must be an integer >= ${MIN_EXCLUSIVE_TIMEOUT_MS}`),
   retry: (v) => {
     if (v === null || typeof v !== "object") return "must be an object like { maxDeliver: 5, initialDelayMs: 1000, maxDelayMs: 60000 }";
     for (const [key, value] of Object.entries(v)) {
@@ -82,6 +90,8 @@ export function recordHandler(where: string, { listenerClass, method, subject: s
     const problem = value === undefined ? undefined : check(value);
     if (problem) fail(ErrorCodes.INVALID_LISTENER, `option "${key}" ${problem}, got ${JSON.stringify(value)}`);
   }
+  const exclusiveIssue = exclusiveProblem(queueGroup, options);
+  if (exclusiveIssue) fail(ErrorCodes.INVALID_LISTENER, exclusiveIssue);
   const duplicate = listenerRegistry
     .of(listenerClass)
     .some((spec) => spec.method === method && spec.subject === subject && spec.queueGroup === queueGroup);
@@ -93,4 +103,21 @@ export function recordHandler(where: string, { listenerClass, method, subject: s
   }
   const id = `${listenerClass.name}.${method}`;
   listenerRegistry.add({ target: listenerClass, method, subject, ...(contract && { contract }), queueGroup, options: { ...options }, id });
+}
+
+/**
+ * What an exclusive listener needs besides its own options: a queue group (the processes that
+ * take turns) and a durable consumer (the server picks the active one), and one message at a
+ * time (the order is the point).
+ */
+function exclusiveProblem(queueGroup: string | undefined, options: ListenOptions): string | undefined {
+  if (!options.exclusive) {
+    return options.exclusiveTimeoutMs === undefined ? undefined : 'option "exclusiveTimeoutMs" applies only with exclusive: true';
+  }
+  if (queueGroup === undefined) return "exclusive: true needs a queue group (the processes that take turns), like @Listen(subject, \"billing\", { exclusive: true })";
+  if (options.durable === false) return "exclusive: true needs a durable JetStream listener; remove durable: false";
+  if (options.concurrency !== undefined && options.concurrency !== 1) {
+    return `exclusive: true handles one message at a time, in order; remove concurrency: ${options.concurrency} (or set it to 1)`;
+  }
+  return undefined;
 }

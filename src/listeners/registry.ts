@@ -17,6 +17,17 @@ export interface ListenOptions {
   retry?: Partial<RetryPolicy>;
   /** JetStream only: overrides the bus's `ackWaitMs` for this listener's consumer. */
   ackWaitMs?: number;
+  /**
+   * JetStream only, needs a queue group and nats-server 2.11+: one process of the group handles
+   * the messages at a time, one after the other in stream order (concurrency 1); the others
+   * stand by and one of them takes over when it stops pulling (see `exclusiveTimeoutMs`) or drains.
+   */
+  exclusive?: boolean;
+  /**
+   * With `exclusive`: how long the server waits for the active process's next pull before it
+   * picks another process (the takeover time after a crash). Default 10000, at least 5000.
+   */
+  exclusiveTimeoutMs?: number;
 }
 
 /** What one @Listen recorded. Nothing subscribes until a runner is given these. */

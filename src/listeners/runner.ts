@@ -8,7 +8,7 @@ import { MessageEventContext, currentEventContext, runWithEventContext, type Eve
 import { ErrorCodes, EventBusError, NonRetryableError, describeError } from "../errors.js";
 import { HANDLED, errorCodeOf, type ListenerInfo } from "../observability/observer.js";
 import type { ObserverSet } from "../observability/observer-set.js";
-import type { Delivery, MessageHeaders, Subscription, Transport } from "../transport/transport.js";
+import type { Delivery, MessageHeaders, Subscription, SubscriptionSpec, Transport } from "../transport/transport.js";
 import { buildListener } from "./build-listener.js";
 import { ConcurrencyLimit } from "./concurrency-limit.js";
 import { sendToDeadLetter, type FailureReason } from "./dead-letter.js";
@@ -16,6 +16,8 @@ import type { ListenerHandler, MessageContext } from "./message-context.js";
 import type { ListenerClass, ListenerSpec } from "./registry.js";
 
 export const DEFAULT_CONCURRENCY = 100;
+/** How long the server waits for an exclusive listener's active process to pull before another takes over. */
+export const DEFAULT_EXCLUSIVE_TIMEOUT_MS = 10_000;
 
 export interface RunnerDependencies {
   readonly transport: Transport;
@@ -59,15 +61,17 @@ export interface ListenerHealth {
   readonly waiting?: string;
 }
 
-/** What @Listen recorded, as the transport needs it. */
-export function subscriptionSpecOf(spec: ListenerSpec) {
+/** What @Listen recorded, as the transport needs it. An exclusive listener handles one message at a time. */
+export function subscriptionSpecOf(spec: ListenerSpec): SubscriptionSpec {
+  const { exclusive, exclusiveTimeoutMs = DEFAULT_EXCLUSIVE_TIMEOUT_MS } = spec.options;
   return {
     subject: spec.subject,
     queueGroup: spec.queueGroup,
     listenerId: spec.id,
-    concurrency: spec.options.concurrency ?? DEFAULT_CONCURRENCY,
+    concurrency: exclusive ? 1 : (spec.options.concurrency ?? DEFAULT_CONCURRENCY),
     durable: spec.options.durable ?? true,
     ackWaitMs: spec.options.ackWaitMs,
+    ...(exclusive && { exclusive: { timeoutMs: exclusiveTimeoutMs } }),
   };
 }
 

@@ -9,6 +9,8 @@ import { ServerVersionError } from "../errors.js";
 export const SERVER_FEATURES = {
   /** Pausing a JetStream consumer until a time, and resuming it (ADR-42). */
   "consumer pause": "2.11.0",
+  /** One active process per queue group: a priority group with the pinned-client policy (ADR-42). */
+  "exclusive listeners": "2.11.0",
   /** "+TERM <reason>": older servers ignore the whole ack, so the reason is left out there. */
   "term with reason": "2.11.0",
 } as const satisfies Record<string, string>;

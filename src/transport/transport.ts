@@ -18,6 +18,8 @@ export interface TransportFeatures {
   readonly redelivery: boolean;
   readonly queueGroups: boolean;
   readonly requestReply: boolean;
+  /** Exclusive listeners: one member of a queue group receives at a time, in order, and another takes over when it is gone. */
+  readonly exclusive?: boolean;
 }
 
 export interface InboundMessage {
@@ -70,6 +72,8 @@ export interface SubscriptionSpec {
   readonly durable: boolean;
   /** Durable transports: how long the server waits for an ack (default: the bus's ackWaitMs). */
   readonly ackWaitMs?: number;
+  /** Set for an exclusive listener (features.exclusive): how long a silent active member keeps its place. */
+  readonly exclusive?: { readonly timeoutMs: number };
 }
 
 /** What a durable transport must create or change before these listeners can run. */

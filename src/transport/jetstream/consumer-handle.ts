@@ -45,9 +45,9 @@ export class ConsumerHandle {
     this.#consumer = undefined;
   }
 
-  /** Messages the server holds for this consumer and has not delivered yet. */
-  async pending(): Promise<number> {
+  /** Messages the server holds for this consumer and has not delivered yet, and those delivered and not yet acknowledged. */
+  async progress(): Promise<{ pending: number; ackPending: number }> {
     const info = await this.jsm.consumers.info(this.stream, this.name);
-    return info.num_pending;
+    return { pending: info.num_pending, ackPending: info.num_ack_pending };
   }
 }

@@ -1,11 +1,12 @@
-import type { Consumer, JsMsg } from "@nats-io/jetstream";
+import type { Consumer } from "@nats-io/jetstream";
 import { errors as natsErrors } from "@nats-io/transport-node";
 import { backoffDelayMs } from "../../backoff.js";
 import { describeError } from "../../errors.js";
 import type { ConsumerEvent, Deliver, Subscription, SubscriptionLiveness } from "../transport.js";
 import { whenDelivered } from "../transport.js";
 import type { ConsumerHandle } from "./consumer-handle.js";
-import { JetStreamDelivery, type DeliveryLink } from "./jetstream-delivery.js";
+import { JetStreamDelivery, type AckableMessage, type DeliveryLink } from "./jetstream-delivery.js";
+import type { PinnedPull } from "./pinned-pull.js";
 import { StallReport } from "./stall-report.js";
 import { jetStreamCause } from "./unavailable.js";
 
@@ -44,11 +45,17 @@ const CLOSED = new Error("connection closed");
  * expired, at most `pullExpiresMs`), gives back what they still bring, and waits for the
  * handlers in flight, whose acks the transport then flushes. While a handler runs longer than half
  * of ackWait it sends "working" so the server does not redeliver it mid-way.
+ *
+ * Exclusive listeners (`pinned`): the pulls carry the pin (pinned-pull.ts), and one stays out
+ * while the message is handled (the consumer lets one message be unacknowledged, so it brings
+ * the next one only after the ack): the server hears from the active process at least once
+ * per pull expiry, so it keeps its place through long handlers. A process standing by is
+ * never reported stalled; a drain gives the place up first, so a standby takes over at once.
  */
 export class ConsumerPump implements Subscription {
   readonly closed: Promise<Error | undefined>;
   readonly #pulling: Promise<Error | undefined>;
-  readonly #inFlight = new Map<JsMsg, number>();
+  readonly #inFlight = new Map<AckableMessage, number>();
   #stopping = false;
   #wake: (() => void) | undefined;
   #idle: (() => void) | undefined;
@@ -70,6 +77,7 @@ export class ConsumerPump implements Subscription {
     private readonly settings: PumpSettings,
     private readonly deliver: Deliver,
     private readonly link: DeliveryLink,
+    private readonly pinned?: PinnedPull,
   ) {
     this.#report = new StallReport(handle.stream, handle.name);
     this.#pulling = this.#pull();
@@ -84,6 +92,8 @@ export class ConsumerPump implements Subscription {
   async drain(): Promise<void> {
     this.#stopping = true;
     this.#wakeUp();
+    // The server answers our waiting pull 423 once a standby is picked: the drain ends sooner too.
+    await this.pinned?.release();
     await this.#pulling;
   }
 
@@ -117,7 +127,7 @@ export class ConsumerPump implements Subscription {
         this.#fetchFailed(err);
         continue;
       }
-      const size = this.settings.concurrency - this.#inFlight.size - this.#asked;
+      const size = this.#free();
       this.#asked += size;
       const pull = this.#fetch(consumer, size).finally(() => {
         this.#pulls.delete(pull);
@@ -151,7 +161,8 @@ export class ConsumerPump implements Subscription {
     const wave = this.#wave;
     let received = 0;
     try {
-      const pull = await consumer.fetch({ max_messages: size, expires: this.settings.pullExpiresMs, idle_heartbeat: this.settings.heartbeatMs });
+      const { pullExpiresMs: expires, heartbeatMs: heartbeat } = this.settings;
+      const pull = this.pinned ? this.pinned.pull(size, expires, heartbeat) : await consumer.fetch({ max_messages: size, expires, idle_heartbeat: heartbeat });
       for await (const msg of pull) {
         received++;
         this.#asked--;
@@ -178,7 +189,7 @@ export class ConsumerPump implements Subscription {
     }
   }
 
-  #arrived(msg: JsMsg): void {
+  #arrived(msg: AckableMessage): void {
     this.#lastProgress = Date.now();
     this.#report.recovered();
     if (this.#stopping) {
@@ -189,7 +200,7 @@ export class ConsumerPump implements Subscription {
     whenDelivered(this.deliver(new JetStreamDelivery(msg, this.link)), () => this.#settled(msg));
   }
 
-  #settled(msg: JsMsg): void {
+  #settled(msg: AckableMessage): void {
     if (this.#inFlight.size >= this.settings.concurrency) this.#lastProgress = Date.now(); // room again: idle time counts from now
     this.#inFlight.delete(msg);
     this.#wakeUp();
@@ -203,9 +214,14 @@ export class ConsumerPump implements Subscription {
    */
   async #roomForBatch(): Promise<void> {
     const smallest = Math.ceil(this.settings.concurrency / 4);
-    while (!this.#stopping && !this.#ended && this.settings.concurrency - this.#inFlight.size - this.#asked < smallest) {
+    while (!this.#stopping && !this.#ended && this.#free() < smallest) {
       await new Promise<void>((resolve) => (this.#wake = resolve));
     }
+  }
+
+  /** How many messages a new pull may ask for. An exclusive listener's pull stays out while its message runs (see the class comment). */
+  #free(): number {
+    return this.settings.concurrency - this.#asked - (this.pinned ? 0 : this.#inFlight.size);
   }
 
   #pause(ms: number): Promise<void> {
@@ -257,13 +273,17 @@ export class ConsumerPump implements Subscription {
    */
   async #checkProgress(): Promise<void> {
     if (this.#stopping || this.#checking || this.#report.reason) return;
+    // Standing by is waiting for the active process, not a stall.
+    if (this.pinned && !this.pinned.active) return;
     if (this.#inFlight.size >= this.settings.concurrency) return;
     const idleMs = Date.now() - this.#lastProgress;
     if (idleMs < this.settings.stallThresholdMs) return;
     this.#checking = true;
     try {
-      const pending = await this.handle.pending();
+      const { pending, ackPending } = await this.handle.progress();
       if (pending === 0 || this.#stopping || Date.now() - this.#lastProgress < this.settings.stallThresholdMs) return;
+      // An exclusive consumer brings nothing while its one message waits for an ack or its retry delay.
+      if (this.pinned && ackPending > 0) return;
       this.#report.stalled("no-progress", `${pending} messages pending, none delivered for ${Math.round(idleMs / 1000)} s`);
       this.handle.forget();
     } catch {

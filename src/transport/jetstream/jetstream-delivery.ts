@@ -1,5 +1,5 @@
 import { ErrorCodes, EventBusError } from "../../errors.js";
-import type { JsMsg } from "@nats-io/jetstream";
+import type { DeliveryInfo, JsMsg } from "@nats-io/jetstream";
 import type { Delivery, MessageHeaders, Settlement } from "../transport.js";
 import { fromNatsHeaders, headerOf } from "../nats-core.js";
 import { serverSupports } from "../server-capabilities.js";
@@ -20,6 +20,11 @@ export interface DeliveryLink {
   sendSoon(subject: string, data: Uint8Array): void;
 }
 
+/** What a delivery and the pump use of a JetStream message: nats.js's JsMsg, or one of an exclusive listener's own pulls (pinned-pull.ts). */
+export type AckableMessage = Pick<JsMsg, "subject" | "data" | "headers" | "seq" | "ack" | "nak" | "term" | "working"> & {
+  readonly info: Pick<DeliveryInfo, "stream" | "deliveryCount">;
+};
+
 /** The JetStream acknowledgement protocol's positive ack, published to the message's reply subject. */
 const ACK = new TextEncoder().encode("+ACK");
 
@@ -28,7 +33,7 @@ export class JetStreamDelivery implements Delivery, Settlement {
   #headers: MessageHeaders | undefined;
 
   constructor(
-    private readonly msg: JsMsg,
+    private readonly msg: AckableMessage,
     private readonly link: DeliveryLink,
   ) {}
 

@@ -28,7 +28,9 @@ import type { DeliveryLink } from "./jetstream-delivery.js";
 import { ConsumerPump, DEFAULT_PULL_EXPIRES_MS, DEFAULT_PULL_HEARTBEAT_MS } from "./consumer-pump.js";
 import { inspectConsumers, inspectStreams } from "./inspect.js";
 import { consumerTarget, desiredStreams, noStreamError, provision, streamCovering, type ConsumerTarget } from "./provisioning.js";
+import { PinnedPull } from "./pinned-pull.js";
 import { checkRetryFitsDuplicateWindows, publishWhileUnavailable, type PublishRetryPolicy } from "./publish-retry.js";
+import { requireServerFeature } from "../server-capabilities.js";
 
 /**
  * JetStream: publish resolves after the server stored the message (PubAck);
@@ -38,7 +40,7 @@ import { checkRetryFitsDuplicateWindows, publishWhileUnavailable, type PublishRe
  */
 export class JetStreamTransport implements Transport {
   readonly name = "jetstream";
-  readonly features: TransportFeatures = { durable: true, redelivery: true, queueGroups: true, requestReply: true };
+  readonly features: TransportFeatures = { durable: true, redelivery: true, queueGroups: true, requestReply: true, exclusive: true };
   readonly #core: NatsCoreTransport;
   readonly #streams: StreamOptions[];
   readonly #retry: PublishRetryPolicy;
@@ -145,6 +147,7 @@ export class JetStreamTransport implements Transport {
    */
   async subscribe(spec: SubscriptionSpec, deliver: Deliver): Promise<Subscription> {
     if (!spec.durable) return this.#core.subscribe(spec, deliver);
+    this.#requireExclusive([spec]);
     const target = consumerTarget(spec, this.#streams, this.options);
     const handle = new ConsumerHandle(this.#client(), this.manager, target, () => this.#provisionConsumer(target));
     const settings = {
@@ -154,7 +157,14 @@ export class JetStreamTransport implements Transport {
       heartbeatMs: DEFAULT_PULL_HEARTBEAT_MS,
       stallThresholdMs: this.options.consumerStallMs,
     };
-    return new ConsumerPump(handle, settings, deliver, this.#deliveryLink);
+    const pinned = spec.exclusive && new PinnedPull(this.#core.connection, this.manager, target.stream, target.name);
+    return new ConsumerPump(handle, settings, deliver, this.#deliveryLink, pinned || undefined);
+  }
+
+  /** Exclusive listeners need priority groups: a server too old gets a ServerVersionError naming the listener, before anything is created. */
+  #requireExclusive(specs: readonly SubscriptionSpec[]): void {
+    const exclusive = specs.find((spec) => spec.durable && spec.exclusive);
+    if (exclusive) requireServerFeature("exclusive listeners", this.#core.serverVersion(), `exclusive listeners (${exclusive.listenerId})`);
   }
 
   /** (Re-)creates one consumer and its stream from the configuration; throws while the stream is unavailable. */
@@ -177,6 +187,7 @@ export class JetStreamTransport implements Transport {
       );
     }
     if (!this.#jsm) throw new EventBusError(ErrorCodes.NOT_CONNECTED, "cannot provision: the JetStream transport is not connected");
+    this.#requireExclusive(durable);
     return provision(this.#jsm, this.#streams, targets, { dryRun, onProgress });
   }
 

@@ -8,6 +8,13 @@ import { isUnavailable, jetStreamCause } from "./unavailable.js";
 
 const MS = 1_000_000; // nanoseconds per millisecond: JetStream durations are in nanoseconds
 
+/**
+ * The priority group every exclusive consumer has (one consumer per queue group already, so one
+ * name serves all); its pulls carry it. The server's policy: one pinned client at a time.
+ */
+export const EXCLUSIVE_GROUP = "exclusive";
+const PINNED_CLIENT = "pinned_client";
+
 /** Where one durable listener reads from. */
 export interface ConsumerTarget {
   readonly stream: string;
@@ -79,8 +86,24 @@ export function consumerTarget(spec: SubscriptionSpec, streams: readonly StreamO
       max_deliver: -1,
       // Each process bounds what it pulls by its listener's concurrency.
       max_ack_pending: -1,
+      ...(spec.exclusive && exclusiveConfig(spec.exclusive.timeoutMs)),
     },
   };
+}
+
+/**
+ * An exclusive listener's consumer: the server pins one client (process) of the group and
+ * serves only its pulls until it has not pulled for `timeoutMs`, or an unpin. One message
+ * unacknowledged at most, so the order holds through retries (a nak'd message comes back
+ * before the next one) and through a takeover (the next process starts where the last stopped).
+ */
+function exclusiveConfig(timeoutMs: number): Partial<ConsumerConfig> {
+  return { max_ack_pending: 1, priority_policy: PINNED_CLIENT, priority_groups: [EXCLUSIVE_GROUP], priority_timeout: timeoutMs * MS };
+}
+
+/** Whether the server's consumer is one an exclusive listener reads from. */
+export function isExclusiveConsumer(config: Partial<ConsumerConfig>): boolean {
+  return config.priority_policy === PINNED_CLIENT;
 }
 
 /** The consumer fields we manage, compared with what the server has. */
@@ -144,6 +167,7 @@ export async function provision(
       const created = dryRun && changes.some((c) => c.kind === "stream" && c.name === target.stream && c.action === "create");
       done(await provisionConsumer(jsm, target, { dryRun, streamCreated: created }));
     } catch (err) {
+      if (err instanceof EventBusError) throw err;
       const cause = jetStreamCause(err, jsm.getOptions().timeout);
       if (!isUnavailable(cause)) throw new EventBusError(ErrorCodes.PROVISION, `cannot provision consumer "${key}": ${cause.text}`, { cause: err });
       done({ kind: "consumer", action: "unavailable", name: key, detail: cause.text });
@@ -178,6 +202,14 @@ async function provisionConsumer(jsm: JetStreamManager, target: ConsumerTarget, 
   if (!existing) {
     if (!dryRun) await jsm.consumers.add(target.stream, target.config);
     return { kind: "consumer", action: "create", name: key, detail: `filter ${target.config.filter_subject}` };
+  }
+  if (isExclusiveConsumer(existing.config) && !isExclusiveConsumer(target.config)) {
+    // The server refuses to drop a consumer's priority groups ("'priority_groups' must have at least one group").
+    throw new EventBusError(
+      ErrorCodes.PROVISION,
+      `consumer "${key}" is exclusive on the server (priority policy pinned_client) but its listener is not: nats-server cannot turn that off. ` +
+        `Put exclusive: true back, or delete the consumer (nats consumer rm ${target.stream} ${target.name}; the group then starts again from the first message the stream holds)`,
+    );
   }
   const { durable_name: _name, deliver_policy: _policy, ...editable } = target.config;
   const diff = differences(editable, existing.config as unknown as Record<string, unknown>);
