@@ -30,7 +30,7 @@ export { listenerRegistry, type ListenOptions, type ListenerSpec, type ListenerC
 export type { MessageContext, ListenerHandler } from "./listeners/message-context.js";
 export { DEFAULT_CONCURRENCY } from "./listeners/runner.js";
 export { DeadLetterHeaders } from "./listeners/dead-letter.js";
-export type { Transport, TransportFeatures, BusStatus, Delivery, InboundMessage, MessageHeaders, Subscription, SubscriptionSpec, Settlement, ProvisionChange, PublishReceipt, SendOptions, StreamState, ConsumerState, ConnectionInfo } from "./transport/transport.js";
+export type { Transport, TransportFeatures, BusStatus, Delivery, InboundMessage, MessageHeaders, Subscription, SubscriptionSpec, Settlement, ProvisionChange, PublishReceipt, SendOptions, StreamState, ConsumerState, ConnectionInfo, ExclusiveRole } from "./transport/transport.js";
 export { MemoryTransport, MemoryBroker } from "./transport/memory.js";
 export { healthHandler } from "./express/health.js";
 export { metricsHandler } from "./express/metrics.js";

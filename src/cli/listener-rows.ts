@@ -11,6 +11,8 @@ export interface ListenerRow {
   readonly subject: string;
   readonly queueGroup: string | null;
   readonly concurrency: number;
+  /** One process of the group at a time (@Listen option `exclusive`). */
+  readonly exclusive?: true;
   /** jetstream: a durable consumer (false: a core subscription, e.g. a request-reply responder). */
   readonly durable: boolean;
   /** jetstream: where it reads from, or why it cannot. */
@@ -30,6 +32,7 @@ export function listenerRows(specs: readonly ListenerSpec[], options: EventBusOp
       subject: spec.subject,
       queueGroup: spec.queueGroup ?? null,
       concurrency: subscription.concurrency,
+      ...(subscription.exclusive && { exclusive: true as const }),
       durable: jetstream && subscription.durable,
     };
     if (!row.durable) return row;
@@ -52,7 +55,7 @@ export function listenerTable(rows: readonly ListenerRow[]): string {
       row.listener,
       row.subject,
       row.queueGroup ?? "-",
-      String(row.concurrency),
+      row.exclusive ? `${row.concurrency} (exclusive)` : String(row.concurrency),
       ...(durable ? [row.durable ? (row.consumer ? `${row.stream}/${row.consumer}` : `(no stream captures ${row.subject})`) : "(core subscription)"] : []),
     ]),
   );

@@ -103,12 +103,14 @@ function readable(report: StatusReport): string {
     const consumers = report.streams.flatMap((s) => s.consumers.map((c) => ({ ...c, stream: s.name })));
     // The PAUSED column appears only while some consumer is paused (nats-events pause).
     const paused = consumers.some((c) => c.pausedUntil);
+    // The ACTIVE column (which pin the server gave an exclusive group's active process) only when there is an exclusive consumer.
+    const exclusive = consumers.some((c) => c.exclusive);
     parts.push(
       `\nConsumers\n`,
       consumers.length === 0
         ? "no consumers (run nats-events provision)\n"
         : formatTable(
-            ["STREAM/CONSUMER", "FILTER", "PENDING", "ACK PENDING", "REDELIVERED", ...(paused ? ["PAUSED"] : []), "LISTENERS", "LEADER", "REPLICAS"],
+            ["STREAM/CONSUMER", "FILTER", "PENDING", "ACK PENDING", "REDELIVERED", ...(paused ? ["PAUSED"] : []), ...(exclusive ? ["ACTIVE"] : []), "LISTENERS", "LEADER", "REPLICAS"],
             consumers.map((c) => [
               `${c.stream}/${c.name}`,
               c.filter ?? "-",
@@ -116,6 +118,7 @@ function readable(report: StatusReport): string {
               String(c.ackPending),
               String(c.redelivered),
               ...(paused ? [c.pausedUntil ? (c.pausedUntil === "until resumed" ? c.pausedUntil : `until ${c.pausedUntil}`) : "-"] : []),
+              ...(exclusive ? [activeText(c.exclusive)] : []),
               c.listeners.join(", ") || "(none: left over?)",
               leaderText(c.replication),
               replicasText(c.replication),
@@ -124,4 +127,11 @@ function readable(report: StatusReport): string {
     );
   }
   return parts.join("");
+}
+
+/** An exclusive consumer's pin: "pin <id> since <time>", or that no process holds it (the next pull takes it); "-" for the others. */
+function activeText(exclusive: ConsumerState["exclusive"]): string {
+  if (!exclusive) return "-";
+  if (!exclusive.pinId) return "no process (the next pull takes it)";
+  return `pin ${exclusive.pinId}${exclusive.since ? ` since ${exclusive.since.replace(/\.\d+Z$/, "Z")}` : ""}`;
 }

@@ -143,6 +143,7 @@ export class ListenerRunner {
       subscription.onConsumerEvent?.((event) =>
         this.deps.observers.lifecycle({ type: event.type === "stalled" ? "consumer-stalled" : "consumer-recovered", listener: info, event }),
       );
+      subscription.onExclusiveRole?.((role) => this.deps.observers.lifecycle({ type: "exclusive-role", listener: info, role }));
       void subscription.closed.then((error) => {
         if (!error) return;
         active.ended = error;

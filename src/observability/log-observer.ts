@@ -36,6 +36,11 @@ export class LogObserver implements BusObserver {
         if (event.type === "consumer-stalled") return logger.warn(fields, "consumer stalled; recovering");
         return logger.info({ ...fields, downMs }, "consumer recovered");
       }
+      case "exclusive-role": {
+        const fields = { listener: event.listener.id, subject: event.listener.subject, group: event.listener.queueGroup, pinId: event.role.pinId };
+        if (event.role.role === "active") return logger.info(fields, "active in its exclusive group: this process handles the group's messages now");
+        return logger.info(fields, "standing by: another process of the exclusive group is active");
+      }
       case "draining":
         return logger.info({ transport: event.transport }, "draining");
       case "drained":

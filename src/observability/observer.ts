@@ -1,5 +1,5 @@
 import type { FailureReason } from "../listeners/dead-letter.js";
-import type { BusStatus, ConsumerEvent, Delivery } from "../transport/transport.js";
+import type { BusStatus, ConsumerEvent, Delivery, ExclusiveRole } from "../transport/transport.js";
 
 /**
  * The observability seam. The EventBus and the ListenerRunner tell observers what
@@ -59,6 +59,8 @@ export type LifecycleEvent =
   | { readonly type: "subscription-ended"; readonly listener: ListenerInfo; readonly error: Error }
   /** JetStream: a listener's consumer stopped delivering ("stalled") or delivers again ("recovered", counted). */
   | { readonly type: "consumer-stalled" | "consumer-recovered"; readonly listener: ListenerInfo; readonly event: ConsumerEvent }
+  /** JetStream, exclusive listeners: this process became its group's active one, or stands by again. */
+  | { readonly type: "exclusive-role"; readonly listener: ListenerInfo; readonly role: ExclusiveRole }
   | { readonly type: "draining"; readonly transport: string }
   | { readonly type: "drained"; readonly transport: string }
   | { readonly type: "closed"; readonly transport: string };

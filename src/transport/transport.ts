@@ -132,6 +132,8 @@ export interface ConsumerState {
   readonly replication: ReplicationState;
   /** Paused (`nats-events pause`): the ISO time it resumes by itself, or "until resumed". Absent when not paused. */
   readonly pausedUntil?: string;
+  /** The consumer of exclusive listeners: the pin the server gave the active process (none: the next pull takes it) and since when. */
+  readonly exclusive?: { readonly pinId?: string; readonly since?: string };
 }
 
 /** A stream as the server reports it now (`exists: false` when it was configured but not created). */
@@ -190,6 +192,14 @@ export interface Subscription {
   liveness?(): SubscriptionLiveness;
   /** Durable transports: told when the subscription stalls and when it recovered by itself. */
   onConsumerEvent?(listener: (event: ConsumerEvent) => void): void;
+  /** Exclusive listeners: told when this process becomes the group's active one, and when it stands by again. */
+  onExclusiveRole?(listener: (role: ExclusiveRole) => void): void;
+}
+
+/** "active": the server serves this process's pulls (`pinId` is the pin `nats-events status` shows); "standby": another process is active. */
+export interface ExclusiveRole {
+  readonly role: "active" | "standby";
+  readonly pinId?: string;
 }
 
 export interface SubscriptionLiveness {

@@ -89,6 +89,47 @@ describe("@Listen validates at decoration time", () => {
     }
   });
 
+  test("exclusive: true needs a queue group and a durable listener, handles one message at a time, and takes an exclusiveTimeoutMs >= 5000; each mistake is EB_ERR_INVALID_LISTENER naming the listener", () => {
+    const cases: Array<[string | undefined, ListenOptions, string]> = [
+      [undefined, { exclusive: true }, "needs a queue group"],
+      ["billing", { exclusive: true, durable: false }, "needs a durable JetStream listener"],
+      ["billing", { exclusive: true, concurrency: 4 }, "remove concurrency: 4"],
+      ["billing", { exclusiveTimeoutMs: 20_000 }, '"exclusiveTimeoutMs" applies only with exclusive: true'],
+      ["billing", { exclusive: true, exclusiveTimeoutMs: 1_000 }, "must be an integer >= 5000"],
+      ["billing", { exclusive: "yes" as unknown as boolean }, "must be true or false"],
+    ];
+    for (const [group, options, problem] of cases) {
+      assert.throws(() => {
+        class Ledger {
+          @Listen("payments.settled", group, options)
+          post(): void {}
+        }
+        return Ledger;
+      }, rejects(ErrorCodes.INVALID_LISTENER, "Ledger.post", problem), JSON.stringify(options));
+    }
+    class Accepted {
+      @Listen(`${uniqueName("exclusive")}.settled`, "billing", { exclusive: true, concurrency: 1, exclusiveTimeoutMs: 5_000 })
+      post(): void {}
+    }
+    assert.deepEqual(listenerRegistry.of(Accepted)[0]!.options, { exclusive: true, concurrency: 1, exclusiveTimeoutMs: 5_000 });
+  });
+
+  test("an exclusive listener on a transport that cannot have one (memory) fails listen() with EB_ERR_INVALID_LISTENER naming it and the transport", async () => {
+    class OnlyOne {
+      @Listen(`${uniqueName("exclusive")}.settled`, "billing", { exclusive: true })
+      post(): void {}
+    }
+    const cwd = await mkdtemp(path.join(os.tmpdir(), "listen-exclusive-")); // no config file to pick up
+    const bus = new EventBus();
+    await bus.connect({ transport: "memory", logger: silent, env: {}, cwd });
+    try {
+      await assert.rejects(bus.listen([OnlyOne]), rejects(ErrorCodes.INVALID_LISTENER, "OnlyOne.post", "exclusive: true", '"memory" transport'));
+    } finally {
+      await bus.close();
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+
   test("@Listen on a static method is EB_ERR_INVALID_LISTENER naming the class", () => {
     assert.throws(() => {
       class StaticHandler {

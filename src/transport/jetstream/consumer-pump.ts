@@ -2,7 +2,7 @@ import type { Consumer } from "@nats-io/jetstream";
 import { errors as natsErrors } from "@nats-io/transport-node";
 import { backoffDelayMs } from "../../backoff.js";
 import { describeError } from "../../errors.js";
-import type { ConsumerEvent, Deliver, Subscription, SubscriptionLiveness } from "../transport.js";
+import type { ConsumerEvent, Deliver, ExclusiveRole, Subscription, SubscriptionLiveness } from "../transport.js";
 import { whenDelivered } from "../transport.js";
 import type { ConsumerHandle } from "./consumer-handle.js";
 import { JetStreamDelivery, type AckableMessage, type DeliveryLink } from "./jetstream-delivery.js";
@@ -103,6 +103,10 @@ export class ConsumerPump implements Subscription {
 
   onConsumerEvent(listener: (event: ConsumerEvent) => void): void {
     this.#report.onEvent(listener);
+  }
+
+  onExclusiveRole(listener: (role: ExclusiveRole) => void): void {
+    this.pinned?.onRole(listener);
   }
 
   /**

@@ -2,7 +2,7 @@ import type { ClusterInfo, ConsumerInfo, JetStreamManager } from "@nats-io/jetst
 import type { StreamOptions } from "../../bus/options.js";
 import { singleCopy, type ConsumerState, type ReplicationState, type StreamState } from "../transport.js";
 import { pausedUntilOf } from "./consumer-pause.js";
-import type { ConsumerTarget } from "./provisioning.js";
+import { isExclusiveConsumer, type ConsumerTarget } from "./provisioning.js";
 import { unavailableError } from "./unavailable.js";
 
 /** What the server holds for the configured streams: counts of each, and every consumer it has (leftovers of renamed groups too). */
@@ -61,7 +61,14 @@ function consumerState(info: ConsumerInfo, server: string | undefined): Consumer
     // A consumer's num_replicas 0 means "as many as its stream".
     replication: replicationState(info.cluster, info.config.num_replicas || undefined, server),
     ...(info.paused ? { pausedUntil: pausedUntilOf(info) } : {}),
+    ...(isExclusiveConsumer(info.config) && { exclusive: pinOf(info) }),
   };
+}
+
+/** The priority group's state (nats.js 3.4 does not type it): the pin id, and when it was given, while a process holds it. */
+function pinOf(info: ConsumerInfo): { pinId?: string; since?: string } {
+  const [state] = (info as { priority_groups?: Array<{ pinned_client_id?: string; pinned_ts?: string }> }).priority_groups ?? [];
+  return state?.pinned_client_id ? { pinId: state.pinned_client_id, ...(state.pinned_ts && { since: state.pinned_ts }) } : {};
 }
 
 const NS_PER_MS = 1_000_000;

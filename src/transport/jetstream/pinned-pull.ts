@@ -2,6 +2,7 @@ import type { JetStreamManager } from "@nats-io/jetstream";
 import { createInbox, errors as natsErrors, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import type { AckableMessage } from "./jetstream-delivery.js";
 import { EXCLUSIVE_GROUP } from "./provisioning.js";
+import type { ExclusiveRole } from "../transport.js";
 
 const NS_PER_MS = 1_000_000;
 const encoder = new TextEncoder();
@@ -19,6 +20,7 @@ const WORKING = encoder.encode("+WPI");
  */
 export class PinnedPull {
   #pinId: string | undefined;
+  #onRole: ((role: ExclusiveRole) => void) | undefined;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -26,6 +28,11 @@ export class PinnedPull {
     private readonly stream: string,
     private readonly consumer: string,
   ) {}
+
+  /** Told each time this process becomes active (a new pin) or stands by (423). */
+  onRole(listener: (role: ExclusiveRole) => void): void {
+    this.#onRole = listener;
+  }
 
   /** Does the server serve this process now (as far as its last pull knows)? */
   get active(): boolean {
@@ -54,11 +61,11 @@ export class PinnedPull {
         const status = msg.data.length === 0 ? (msg.headers?.code ?? 0) : 0;
         if (status === 0) {
           const pin = msg.headers?.get("Nats-Pin-Id");
-          if (pin) this.#pinId = pin;
+          if (pin && pin !== this.#pinId) this.#setPin(pin);
           yield new PinnedMessage(msg);
           if (++received === size) return;
         } else if (status === 423) {
-          this.#pinId = undefined;
+          this.#setPin(undefined);
           return;
         } else if (status === 408 || status === 404) {
           return;
@@ -73,6 +80,11 @@ export class PinnedPull {
       clearInterval(watchdog);
       if (!sub.isClosed()) sub.unsubscribe();
     }
+  }
+
+  #setPin(pinId: string | undefined): void {
+    this.#pinId = pinId;
+    this.#onRole?.(pinId ? { role: "active", pinId } : { role: "standby" });
   }
 
   /**
