@@ -27,7 +27,7 @@ async function setUp(server: ServerBinary) {
   cleanups.push(() => nats.stop());
   const prefix = uniqueName("e2e-exclusive");
   const streams: StreamOptions[] = [{ name: uniqueName("EXCL").replaceAll("-", "_"), subjects: [`${prefix}.>`], storage: "memory" }];
-  const dir = await createListenerProject("exclusive", { transport: "jetstream", streams, listeners: [fixture("exclusive.listener.js")], ackWaitMs: 5_000, logLevel: "warn" });
+  const dir = await createListenerProject("exclusive", { transport: "jetstream", streams, listeners: [fixture("exclusive.listener.js")], ackWaitMs: 5_000, logLevel: "info" });
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   const subject = `${prefix}.jobs`;
   const env = {
@@ -38,7 +38,14 @@ async function setUp(server: ServerBinary) {
     E2E_EXCLUSIVE_WORK_MS: "100",
   };
   const start = (name: string) => group.listeners([], { name, cwd: dir, env, readyTimeoutMs: 45_000 });
-  return { nats, dir, env, subject, streams, start };
+  const status = async () => {
+    const run = await group.run(["status", "--json"], { name: "status", cwd: dir, env, timeoutMs: 45_000 });
+    assert.equal(run.exit?.code, 0, run.output());
+    const report = JSON.parse(run.stdoutLines.join("\n")) as { listeners: Array<{ listener: string; concurrency: number; exclusive?: boolean }>; streams: Array<{ consumers: Array<{ listeners: string[]; exclusive?: { pinId?: string } }> }> };
+    const consumer = report.streams.flatMap((stream) => stream.consumers).find((c) => c.listeners.includes("ExclusiveMember.handle"));
+    return { row: report.listeners.find((row) => row.listener === "ExclusiveMember.handle"), pinId: consumer?.exclusive?.pinId };
+  };
+  return { nats, dir, env, subject, streams, start, status };
 }
 
 const ids = (process_: TestProcess, event: "started" | "handled") => process_.events(event).map((line) => line.id as number);
@@ -48,7 +55,7 @@ test("two processes in an exclusive group: one handles everything in order; SIGK
   const server = serverWith("exclusive listeners");
   if (typeof server === "string") return t.skip(server);
   t.diagnostic(`nats-server ${server.version} (${server.binary})`);
-  const { nats, streams, subject, start } = await setUp(server);
+  const { nats, streams, subject, start, status } = await setUp(server);
   const bus: EventBus = await connectTestBus(nats.url, { transport: "jetstream", streams, metrics: false });
   cleanups.push(() => bus.close());
   const [first, second] = await Promise.all([start("member-1"), start("member-2")]);
@@ -65,6 +72,10 @@ test("two processes in an exclusive group: one handles everything in order; SIGK
   assert.deepEqual(ids(active, "handled"), range(0, 30), "the active process handled every message once, in stream order");
   assert.deepEqual(ids(standby, "started"), [], "the standby handled nothing");
   assert.deepEqual(ids(active, "started"), range(0, 30), "one at a time: each started after the one before was handled");
+  const becameActive = await active.waitForLog("active in its exclusive group: this process handles the group's messages now", 5_000);
+  const shown = await status();
+  assert.deepEqual(shown.row && [shown.row.concurrency, shown.row.exclusive], [1, true], "status lists the listener as exclusive, concurrency 1");
+  assert.equal(shown.pinId, becameActive.pinId, "status shows the pin the active process logged");
 
   // Phase 2: SIGKILL the active process in the middle of a burst.
   for (const id of range(30, 60)) await bus.publish(subject, { id });

@@ -95,6 +95,9 @@ export class ConsumerPump implements Subscription {
     // The server answers our waiting pull 423 once a standby is picked: the drain ends sooner too.
     await this.pinned?.release();
     await this.#pulling;
+    // With no standby waiting, the server may have pinned our last pull again (what it brought went back):
+    // give that pin up too, or a process started later would wait out the exclusive timeout.
+    await this.pinned?.release();
   }
 
   liveness(): SubscriptionLiveness {
