@@ -51,7 +51,7 @@ async function setUp(server: ServerBinary) {
 const ids = (process_: TestProcess, event: "started" | "handled") => process_.events(event).map((line) => line.id as number);
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, index) => from + index);
 
-test("two processes in an exclusive group: one handles everything in order; SIGKILL → the other takes over where it stopped; SIGTERM → handed over at once", { timeout: 180_000 }, async (t) => {
+test("two processes in an exclusive group: one handles everything in order; SIGKILL → the other takes over where it stopped; SIGTERM → handed over at once, even with nobody standing by", { timeout: 180_000 }, async (t) => {
   const server = serverWith("exclusive listeners");
   if (typeof server === "string") return t.skip(server);
   t.diagnostic(`nats-server ${server.version} (${server.binary})`);
@@ -111,6 +111,16 @@ test("two processes in an exclusive group: one handles everything in order; SIGK
   assert.deepEqual(ids(standby, "started"), beforeDrain, "the draining process finished what it started and started nothing more");
   assert.deepEqual(ids(third, "handled"), range(beforeDrain.at(-1)! + 1, 90), "the next process went on right after it, in order, with no duplicate");
   t.diagnostic(`SIGTERM of the active process → the next one started its first message after ${Math.round(handoverMs)} ms (drain gives up the pin)`);
+
+  // Phase 4: the last process drains with nobody standing by; a process started afterwards is served at once, not after the timeout.
+  third.signal("SIGTERM");
+  assert.deepEqual(await third.waitForExit(30_000, "a clean exit after SIGTERM"), { code: 0, signal: null }, third.output());
+  const fourth = await start("member-4");
+  const publishedAt = performance.now();
+  await bus.publish(subject, { id: 90 });
+  await fourth.waitForEvents("handled", 1, EXCLUSIVE_TIMEOUT_MS + 30_000);
+  assert.deepEqual(ids(fourth, "handled"), [90]);
+  t.diagnostic(`after the last process drained alone, a new one handled a new message ${Math.round(performance.now() - publishedAt)} ms after it was published`);
 });
 
 test("on a server older than 2.11 an exclusive listener does not start: EB_ERR_SERVER_VERSION naming the feature and both versions", { timeout: 60_000 }, async (t) => {
