@@ -31,6 +31,11 @@ interface Member {
  * once the clock passed the delay, term drops it; a delivery that ends unsettled (its
  * process closed without drain) comes back after ackWait. Delivery counts are kept per
  * message, like the server's `num_delivered`.
+ *
+ * Exclusive (the consumer of an exclusive listener): only the first member attached gets
+ * messages, the next takes over as soon as it is gone (the server waits for a timeout: there is
+ * none here), and one message at a time is unfinished (the server's max_ack_pending 1): the next
+ * comes only once it was acked or termed, so a retried message keeps its place in the order.
  */
 export class MemoryConsumer {
   #cursor = 1;
@@ -49,6 +54,7 @@ export class MemoryConsumer {
     private readonly ackWaitMs: number,
     private readonly clock: Clock,
     private readonly activity: MemoryActivity,
+    private readonly exclusive = false,
   ) {}
 
   /** Messages in the stream not yet delivered, plus those waiting for redelivery now. */
@@ -122,6 +128,12 @@ export class MemoryConsumer {
   }
 
   #freeMember(): Member | undefined {
+    if (this.exclusive) {
+      // #deliveries holds what was delivered and not yet acked or termed; a redelivery due is in #ready.
+      const [active] = this.#members;
+      const due = this.#ready.length > 0 || this.#deliveries.size === 0;
+      return active && active.inFlight < active.concurrency && due ? active : undefined;
+    }
     for (let i = 0; i < this.#members.length; i++) {
       const member = this.#members[(this.#turn + i) % this.#members.length]!;
       if (member.inFlight < member.concurrency) {

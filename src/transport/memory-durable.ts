@@ -30,7 +30,7 @@ import { whenDelivered } from "./transport.js";
  */
 export class DurableMemoryTransport implements Transport {
   readonly name = "memory";
-  readonly features: TransportFeatures = { durable: true, redelivery: true, queueGroups: true, requestReply: true };
+  readonly features: TransportFeatures = { durable: true, redelivery: true, queueGroups: true, requestReply: true, exclusive: true };
   readonly #core: MemoryTransport;
   readonly #memberships = new Set<MemoryMembership>();
 

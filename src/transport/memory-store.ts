@@ -90,7 +90,7 @@ export class MemoryStreamStore {
     const key = `${stream.name}/${name}`;
     let consumer = this.#consumers.get(key);
     if (!consumer) {
-      consumer = new MemoryConsumer(stream, name, spec.subject, spec.ackWaitMs ?? ackWaitMs, this.clock, this.activity);
+      consumer = new MemoryConsumer(stream, name, spec.subject, spec.ackWaitMs ?? ackWaitMs, this.clock, this.activity, spec.exclusive !== undefined);
       this.#consumers.set(key, consumer);
     }
     return consumer;

@@ -206,6 +206,37 @@ describe("createTestBus: durable semantics in memory, on a test clock", () => {
     assert.equal(audit.length, 20, "the other group got every message");
   });
 
+  test("exclusive listeners: one member of the group gets every message, one at a time and in order (a retry keeps its place); the next member takes over when it closes", async () => {
+    const subject = uniqueName("exclusive");
+    const handled: Array<[number, number]> = [];
+    let members = 0;
+    let failOnce = true;
+    @injectable()
+    class Ledger {
+      readonly member = ++members;
+      @Listen(subject, "ledger", { exclusive: true })
+      post(data: { i: number }): void {
+        if (data.i === 3 && failOnce) {
+          failOnce = false;
+          throw new Error("transient");
+        }
+        handled.push([this.member, data.i]);
+      }
+    }
+    const first = await testBus();
+    const second = await testBus({ sharing: first });
+    await first.listen([Ledger]);
+    await second.listen([Ledger]);
+    for (let i = 0; i < 6; i++) await first.bus.publish(subject, { i });
+    await first.advanceUntilIdle();
+    assert.deepEqual(handled, [0, 1, 2, 3, 4, 5].map((i) => [1, i]), "the first member only, in order: 4 and 5 waited for the retry of 3");
+
+    await first.close();
+    await second.bus.publish(subject, { i: 6 });
+    await second.settled();
+    assert.deepEqual(handled.at(-1), [2, 6], "the second member took over");
+  });
+
   test("published(): subject, decoded data (contract dates revived), headers and msgId", async () => {
     const Shipped = defineEvent(uniqueName("shipped"), z.object({ id: z.string(), at: z.date() }), { dates: ["at"] });
     const bus = await testBus();
