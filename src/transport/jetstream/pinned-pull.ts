@@ -70,7 +70,7 @@ export class PinnedPull {
         } else if (status === 408 || status === 404) {
           return;
         } else if (status !== 100) {
-          throw Object.assign(new Error(`${status} ${msg.headers!.description}`), { code: status });
+          throw Object.assign(new Error(msg.headers!.description), { code: status }); // as nats.js's JetStreamStatusError
         }
       }
       // The subscription ended without a status: the connection closed, or the watchdog closed it.
