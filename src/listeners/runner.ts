@@ -202,7 +202,7 @@ export class ListenerRunner {
     const started = observers.timesHandlers ? performance.now() : 0;
     let result: unknown;
     try {
-      result = observers.handle(listener, delivery, () => handler(data, context));
+      result = observers.wrapsHandlers() ? observers.handle(listener, delivery, () => handler(data, context)) : handler(data, context);
     } catch (err) {
       this.#finished(listener, delivery, started, true);
       return this.#failed(listener, retry, delivery, err, context);
