@@ -29,9 +29,14 @@ export interface RunnerDependencies {
   readonly retry: RetryPolicy;
 }
 
+/** The runner's own ListenerInfo: it counts the handler calls running. */
+interface RunningListener extends ListenerInfo {
+  running: number;
+}
+
 /** What one listener's deliveries are handled with (built once, at start). */
 interface ListenerCall {
-  readonly info: ListenerInfo;
+  readonly info: RunningListener;
   readonly retry: RetryPolicy;
   readonly handler: ListenerHandler;
 }
@@ -128,7 +133,7 @@ export class ListenerRunner {
       const subscriptionSpec = subscriptionSpecOf(spec);
       const retry = { ...this.deps.retry, ...spec.options.retry };
       const limit = new ConcurrencyLimit(subscriptionSpec.concurrency);
-      const info: ListenerInfo = { id: spec.id, subject: spec.subject, queueGroup: spec.queueGroup };
+      const info: RunningListener = { id: spec.id, subject: spec.subject, queueGroup: spec.queueGroup, running: 0 };
       const contracts = contractsOf(spec);
       const call: ListenerCall = { info, retry, handler };
       const subscription = await this.deps.transport.subscribe(subscriptionSpec, (delivery) =>
@@ -199,6 +204,7 @@ export class ListenerRunner {
     const { observers } = this.deps;
     const context = new DeliveryContext(delivery, listener.id, this.deps.wire, contract);
     observers.handlerStarted(listener, delivery);
+    listener.running++;
     const started = observers.timesHandlers ? performance.now() : 0;
     let result: unknown;
     try {
@@ -223,7 +229,8 @@ export class ListenerRunner {
     );
   }
 
-  #finished(listener: ListenerInfo, delivery: Delivery, started: number, failed: boolean): void {
+  #finished(listener: RunningListener, delivery: Delivery, started: number, failed: boolean): void {
+    listener.running--;
     const { observers } = this.deps;
     if (observers.timesHandlers) observers.handlerFinished(listener, delivery, (performance.now() - started) / 1000, failed);
   }
