@@ -66,7 +66,28 @@ class PublishThenReply {
   }
 }
 
+const lateListened = new Collector<number>();
+
+@injectable()
+class LateListener {
+  @Listen(`ord.${run}.late`)
+  handle(n: number): void {
+    lateListened.push(n);
+  }
+}
+
 describe("core publish: batching keeps the order and loses nothing", () => {
+  test("a publish made before a listener subscribes does not reach it (as without batching: core NATS keeps nothing)", async () => {
+    const bus = await connectedBus();
+    void bus.publish(`ord.${run}.late`, 1);
+    await bus.listen([LateListener]);
+    await bus.publish(`ord.${run}.late`, 2);
+    await lateListened.waitForCount(1, WAIT_MS, "the message published after listen()");
+    // A round trip on the listener's connection: anything still on its way would have arrived.
+    await bus.request(`svc.${run}.nobody`, 0, { timeout: 200 }).catch(() => undefined);
+    assert.deepEqual(lateListened.items, [2]);
+  });
+
   test("publishes not awaited, then a request: the events are on the wire before the request", async () => {
     const bus = await connectedBus();
     const wire = await wireLog(`ord.${run}.a`, `svc.${run}.ask`);
