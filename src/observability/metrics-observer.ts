@@ -8,13 +8,13 @@ import type { SubjectLabeler } from "./subject-label.js";
 const STATUSES: readonly BusStatus[] = ["connecting", "connected", "reconnecting", "closed"];
 
 /**
- * One listener's series. `handled`, `inFlight` and the handler durations are plain numbers,
- * pushed into prom-client before each scrape (BusMetrics.beforeCollect); the rest are bound label children.
+ * One listener's series. `handled` and the handler durations are plain numbers, pushed into
+ * prom-client before each scrape (BusMetrics.beforeCollect) with the listener's `running` as the
+ * in-flight gauge; the rest are bound label children.
  */
 interface ListenerSeries {
   handled: number;
   handledReported: number;
-  inFlight: number;
   readonly retried: { inc(): void };
   readonly success: DurationTally;
   readonly error: DurationTally;
@@ -24,7 +24,8 @@ interface ListenerSeries {
 /** Counts what the bus does into the Prometheus metrics of busMetrics(). */
 export class MetricsObserver implements BusObserver {
   readonly #series = new Map<ListenerInfo, ListenerSeries>();
-  readonly #published = new Map<string, { inc(): void }>();
+  /** Publishes accepted per subject label: plain numbers, pushed like `handled` (prom-client's inc() hashes labels on every call). */
+  readonly #published = new Map<string, { count: number; reported: number }>();
   readonly #consumers = new Set<string>();
 
   constructor(
@@ -36,11 +37,15 @@ export class MetricsObserver implements BusObserver {
 
   /** Pushes the plain per-listener numbers into prom-client (delta for the counter and histogram, value for the gauge). */
   readonly #flush = (): void => {
-    for (const series of this.#series.values()) {
+    for (const [listener, series] of this.#series) {
       const delta = series.handled - series.handledReported;
       if (delta > 0) this.metrics.handled.inc(series.labels, delta);
       series.handledReported = series.handled;
-      this.metrics.inFlight.set(series.labels, series.inFlight);
+      this.metrics.inFlight.set(series.labels, listener.running);
+    }
+    for (const [subject, tally] of this.#published) {
+      if (tally.count > tally.reported) this.metrics.published.inc({ subject }, tally.count - tally.reported);
+      tally.reported = tally.count;
     }
     pushTallies(this.metrics.handlerDuration, this.#tallies());
   };
@@ -65,9 +70,9 @@ export class MetricsObserver implements BusObserver {
   published(subject: string, error: unknown): void {
     const label = this.subjectLabel(subject);
     if (error === undefined) {
-      let counter = this.#published.get(label);
-      if (!counter) this.#published.set(label, (counter = this.metrics.published.labels(label)));
-      counter.inc();
+      const tally = this.#published.get(label);
+      if (tally) tally.count++;
+      else this.#published.set(label, { count: 1, reported: 0 });
     } else {
       this.metrics.publishErrors.inc({ subject: label, code: errorCodeOf(error) });
     }
@@ -89,13 +94,8 @@ export class MetricsObserver implements BusObserver {
     }
   }
 
-  handlerStarted(listener: ListenerInfo): void {
-    this.#seriesOf(listener).inFlight++;
-  }
-
   handlerFinished(listener: ListenerInfo, _delivery: Delivery, seconds: number, failed: boolean): void {
     const series = this.#seriesOf(listener);
-    series.inFlight--;
     (failed ? series.error : series.success).observe(seconds);
   }
 
@@ -131,7 +131,6 @@ export class MetricsObserver implements BusObserver {
         labels,
         handled: 0,
         handledReported: 0,
-        inFlight: 0,
         retried: metrics.retried.labels(labels),
         success: new DurationTally({ ...labels, outcome: "success" }, HandlerDurationBuckets),
         error: new DurationTally({ ...labels, outcome: "error" }, HandlerDurationBuckets),
