@@ -23,6 +23,8 @@ export const DEFAULT_DUPLICATE_WINDOW_MS = 2 * 60_000;
 export class MemoryStream {
   readonly name: string;
   readonly subjects: readonly string[];
+  /** Its configuration (what it allows: allowSchedules, allowMessageTtl). */
+  readonly options: StreamOptions;
   readonly #duplicateWindowMs: number;
   readonly #messages = new Map<number, StoredMessage>();
   readonly #msgIds = new Map<string, { seq: number; at: number }>();
@@ -31,6 +33,7 @@ export class MemoryStream {
   constructor(options: StreamOptions) {
     this.name = options.name;
     this.subjects = options.subjects;
+    this.options = options;
     this.#duplicateWindowMs = options.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS;
   }
 

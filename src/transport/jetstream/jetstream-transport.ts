@@ -28,6 +28,7 @@ import { ConsumerPump, DEFAULT_PULL_EXPIRES_MS, DEFAULT_PULL_HEARTBEAT_MS } from
 import { inspectConsumers, inspectStreams } from "./inspect.js";
 import { consumerTarget, desiredStreams, noStreamError, provision, streamCovering, type ConsumerTarget } from "./provisioning.js";
 import { checkRetryFitsDuplicateWindows, publishWhileUnavailable, type PublishRetryPolicy } from "./publish-retry.js";
+import { ServerStreamFlags, timedAttempt, timedPublish, timedPublishRefusal } from "./timed-publish.js";
 
 /**
  * JetStream: publish resolves after the server stored the message (PubAck);
@@ -37,11 +38,12 @@ import { checkRetryFitsDuplicateWindows, publishWhileUnavailable, type PublishRe
  */
 export class JetStreamTransport implements Transport {
   readonly name = "jetstream";
-  readonly features: TransportFeatures = { durable: true, redelivery: true, queueGroups: true, requestReply: true };
+  readonly features: TransportFeatures = { durable: true, redelivery: true, queueGroups: true, requestReply: true, delayedDelivery: true, messageTtl: true };
   readonly #core: NatsCoreTransport;
   readonly #streams: StreamOptions[];
   readonly #retry: PublishRetryPolicy;
   readonly #background: BackgroundStreams;
+  readonly #streamFlags = new ServerStreamFlags();
   #js: JetStreamClient | undefined;
   #jsm: JetStreamManager | undefined;
 
@@ -53,7 +55,7 @@ export class JetStreamTransport implements Transport {
     this.#streams = desiredStreams(options);
     this.#background = new BackgroundStreams(logger, async (name) => {
       const stream = this.#streams.find((candidate) => candidate.name === name)!;
-      const [change] = await provision(this.manager, [stream], [], { dryRun: false, streamsOnly: true });
+      const [change] = await provision(this.manager, [stream], [], { dryRun: false, streamsOnly: true, serverVersion: this.serverVersion() });
       return change?.action === "unavailable" ? change.detail : undefined;
     });
     this.#retry = { retryForMs: options.publishRetryMs, attemptTimeoutMs: options.publishTimeoutMs };
@@ -85,7 +87,7 @@ export class JetStreamTransport implements Transport {
     }
     if (!this.options.createStreamsOnConnect) return;
     try {
-      const changes = await provision(this.#jsm, this.#streams, [], { dryRun: false, streamsOnly: true });
+      const changes = await provision(this.#jsm, this.#streams, [], { dryRun: false, streamsOnly: true, serverVersion: this.serverVersion() });
       for (const change of changes.filter((c) => c.action === "unavailable")) this.#background.retry(change.name, change.detail);
     } catch (err) {
       await this.#core.close();
@@ -93,12 +95,18 @@ export class JetStreamTransport implements Transport {
     }
   }
 
-  /** Rides out a stream leader election by retrying with the same msgId (see publish-retry.ts). */
+  /**
+   * Rides out a stream leader election by retrying with the same msgId (see publish-retry.ts).
+   * delayMs/at/ttlMs: see timed-publish.ts (a delayed publish's receipt is where its schedule is stored).
+   */
   async publish(subject: string, data: Uint8Array, options: SendOptions = {}): Promise<PublishReceipt> {
     const js = this.#client();
+    const timed = options.delayMs !== undefined || options.at !== undefined || options.ttlMs !== undefined ? timedPublish(subject, options, this.#streams, this.serverVersion()) : undefined;
+    if (timed) await this.#streamFlags.require(this.manager, subject, options, timed);
     const headers = options.headers ? toNatsHeaders(options.headers) : undefined;
     try {
-      const ack = await publishWhileUnavailable((msgID, timeout) => js.publish(subject, data, { headers, msgID, timeout }), this.#retry, {
+      const attempt = timed ? timedAttempt(js, data, options, timed) : (msgID: string | undefined, timeout: number) => js.publish(subject, data, { headers, msgID, timeout });
+      const ack = await publishWhileUnavailable(attempt, this.#retry, {
         subject,
         msgId: options.msgId,
         streamOf: () => streamCovering(subject, this.#streams)?.name,
@@ -106,6 +114,8 @@ export class JetStreamTransport implements Transport {
       return { duplicate: ack.duplicate, stream: ack.stream, seq: ack.seq };
     } catch (err) {
       if (err instanceof EventBusError) throw err;
+      const refusal = timed && timedPublishRefusal(err, subject, options, timed);
+      if (refusal) throw refusal;
       const tooLarge = payloadTooLarge(err, `cannot publish to "${subject}"`, data, options.headers, this.#core.connection);
       if (tooLarge) throw tooLarge;
       // No stream on the subject looks, to nats.js, like "no responders" / "jetstream is not enabled".
@@ -155,7 +165,7 @@ export class JetStreamTransport implements Transport {
   /** (Re-)creates one consumer and its stream from the configuration; throws while the stream is unavailable. */
   async #provisionConsumer(target: ConsumerTarget): Promise<void> {
     const stream = this.#streams.find((candidate) => candidate.name === target.stream)!;
-    const changes = await provision(this.manager, [stream], [target], { dryRun: false });
+    const changes = await provision(this.manager, [stream], [target], { dryRun: false, serverVersion: this.serverVersion() });
     const down = changes.find((change) => change.action === "unavailable");
     if (down) throw new EventBusError(ErrorCodes.PROVISION, `${down.kind} "${down.name}": ${down.detail}`);
   }
@@ -172,7 +182,7 @@ export class JetStreamTransport implements Transport {
       );
     }
     if (!this.#jsm) throw new EventBusError(ErrorCodes.NOT_CONNECTED, "cannot provision: the JetStream transport is not connected");
-    return provision(this.#jsm, this.#streams, targets, { dryRun, onProgress });
+    return provision(this.#jsm, this.#streams, targets, { dryRun, onProgress, serverVersion: this.serverVersion() });
   }
 
   inspect(): Promise<StreamState[]> {
