@@ -12,7 +12,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { injectable } from "tsyringe";
 import { ErrorCodes, EventBus, Listen, runWithEventContext, ServerVersionError, StreamFeatureError, type ConnectOptions, type MessageContext, type StreamOptions } from "../../src/index.js";
 import { errorWithCode } from "../helpers/assertions.js";
-import { startNatsServer, type NatsServer } from "../helpers/nats-server.js";
+import { natsServerBinary, startNatsServer, type NatsServer } from "../helpers/nats-server.js";
 import { serverWith, serverWithout, type ServerBinary } from "../helpers/server-versions.js";
 import { Collector, pollUntil, uniqueName } from "../helpers/unique.js";
 import { removeDir, silentLogger, tempCwd } from "./support.js";
@@ -234,6 +234,13 @@ describe("on a nats-server with message schedules and per-message TTL", { skip: 
     await assert.rejects(bus.publish(`elsewhere.${uniqueName("x")}`, 1, { delayMs: 1 }), errorWithCode(ErrorCodes.NO_STREAM));
     assert.equal((await s.jsm.streams.info(stream.name)).state.messages, 0);
   });
+});
+
+test("core NATS stores nothing: delayMs and ttlMs are a PublishOptionError naming the transport", async () => {
+  const server = await serverOf({ binary: natsServerBinary(), version: "under test" });
+  const bus = await busOn(server, [], { transport: "nats" });
+  await assert.rejects(bus.publish("reminder.due", 1, { delayMs: 1_000 }), errorWithCode(ErrorCodes.PUBLISH_OPTION, `option "delayMs"`, `transport "nats" stores nothing`, `"reminder.due"`));
+  await assert.rejects(bus.publish("reminder.due", 1, { ttlMs: 1_000 }), errorWithCode(ErrorCodes.PUBLISH_OPTION, `option "ttlMs"`, `transport "nats" stores nothing`));
 });
 
 const old = serverWithout("per-message TTL");
