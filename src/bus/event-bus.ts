@@ -65,18 +65,32 @@ export interface BusHealth {
   readonly listeners: readonly ListenerHealth[];
 }
 
-export interface PublishOptions {
-  headers?: MessageHeaders;
-  /** JetStream: deduplication id (Nats-Msg-Id); a repeat within the stream's window is not stored again. */
-  msgId?: string;
+/**
+ * The options of one publish. `delayMs` and `at` exclude each other (in the types, and at run
+ * time with EB_ERR_PUBLISH_OPTION for untyped callers).
+ */
+export type PublishOptions = PublishOptionsBase & (DelayFor | DelayUntil);
+
+interface DelayFor {
   /**
    * Deliver to listeners no earlier than this many milliseconds from now; the message is stored
    * durably meanwhile. JetStream (nats-server 2.12, the stream's `allowSchedules`) and the testing
    * kit's store (on its TestClock). Not with `at`.
    */
   delayMs?: number;
+  at?: never;
+}
+
+interface DelayUntil {
   /** Deliver to listeners no earlier than this time (a time already past: at once). Like `delayMs`; not with it. */
   at?: Date;
+  delayMs?: never;
+}
+
+interface PublishOptionsBase {
+  headers?: MessageHeaders;
+  /** JetStream: deduplication id (Nats-Msg-Id); a repeat within the stream's window is not stored again. */
+  msgId?: string;
   /**
    * The stream removes the message this long after storing it (a delayed message: after it is
    * due), whether or not a listener has handled it: one nobody acked by then is gone and never

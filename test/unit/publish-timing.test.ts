@@ -32,7 +32,7 @@ const cases: Array<[string, PublishOptions, string, string[]]> = [
   ["a fractional delay", { delayMs: 1.5 }, "delayMs", ["whole number", "got 1.5"]],
   ["a delay no Date can hold", { delayMs: Number.MAX_SAFE_INTEGER }, "delayMs", ["within the range of a Date"]],
   ["a delay that is not a number", { delayMs: "1000" as unknown as number }, "delayMs", [`got "1000"`]],
-  ["both delayMs and at", { delayMs: 1_000, at: new Date() }, "delayMs", [`together with option "at"`]],
+  ["both delayMs and at", { delayMs: 1_000, at: new Date() } as unknown as PublishOptions, "delayMs", [`together with option "at"`]],
   ["an Invalid Date", { at: new Date("tomorrow-ish") }, "at", ["an Invalid Date"]],
   ["a time that is not a Date", { at: "2030-01-01T00:00:00Z" as unknown as Date }, "at", ["valid Date", `got "2030-01-01T00:00:00Z"`]],
   ["a TTL under one second", { ttlMs: 500 }, "ttlMs", ["1000 or more", "whole seconds", "got 500"]],
