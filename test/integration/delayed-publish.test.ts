@@ -6,6 +6,8 @@
 // opted in gives a StreamFeatureError. The older server's ServerVersionError is tested below too.
 import "reflect-metadata";
 import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
 import { after, afterEach, describe, test } from "node:test";
 import { jetstreamManager, StorageType, type JetStreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
@@ -15,12 +17,14 @@ import { errorWithCode } from "../helpers/assertions.js";
 import { natsServerBinary, startNatsServer, type NatsServer } from "../helpers/nats-server.js";
 import { serverWith, serverWithout, type ServerBinary } from "../helpers/server-versions.js";
 import { Collector, pollUntil, uniqueName } from "../helpers/unique.js";
+import { ProcessGroup } from "../helpers/processes.js";
 import { removeDir, silentLogger, tempCwd } from "./support.js";
 
 const WAIT_MS = 15_000;
 const TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
-const cleanups: Array<() => Promise<unknown>> = [];
+const group = new ProcessGroup();
+const cleanups: Array<() => Promise<unknown>> = [group.killAll.bind(group)];
 let buses: EventBus[] = [];
 afterEach(async () => {
   const open = buses;
@@ -221,6 +225,33 @@ describe("on a nats-server with message schedules and per-message TTL", { skip: 
     assert.deepEqual(kept?.refused, ["allow_msg_ttl: true -> false", "allow_msg_schedules: true -> false"]);
     assert.match(kept!.detail, /nats-server cannot turn it off/);
     assert.equal((await s.jsm.streams.info(plain.name)).config.allow_msg_schedules, true);
+  });
+
+  test("nats-events publish --delay / --at / --ttl", async () => {
+    const s = await server();
+    const stream = streamFor({ allowSchedules: true, allowMessageTtl: true });
+    const { prefix: _prefix, ...configured } = stream;
+    const config = path.join(s.cwd, `${stream.name}.config.mjs`);
+    await writeFile(config, `export default ${JSON.stringify({ transport: "jetstream", streams: [configured] })};\n`);
+    const bus = await busOn(s, [stream]);
+    const subject = `${stream.prefix}.cli`;
+    const received = new Collector<Received>();
+    await bus.listen([recorder(subject, received)]);
+    const cli = (args: string[]) => group.run(["publish", subject, ...args, "-c", config, "-s", s.nats.url], { name: `publish ${args.join(" ")}`, timeoutMs: 45_000 });
+
+    const publishedAt = Date.now();
+    const delayed = await cli(['{"n":1}', "--delay", "2s", "--ttl", "60s"]);
+    assert.equal(delayed.exit?.code, 0, delayed.output());
+    assert.match(delayed.stdoutLines.join("\n"), new RegExp(`published to ${subject}, for delivery from 20\\d\\d-`));
+    const [message] = await received.waitForCount(1, WAIT_MS, "the message published with --delay 2s");
+    assert.ok(message!.at >= publishedAt + 2_000, `handled ${message!.at - publishedAt} ms after the command started`);
+    assert.equal(message!.ctx.headers["Nats-TTL"], "60s");
+
+    const bad = await cli(["1", "--delay", "soon"]);
+    assert.equal(bad.exit?.code, 1);
+    assert.match(bad.output(), /EB_ERR_CONFIG: --delay "soon" is not a duration \(90s, 15m, 2h, 1d\)/);
+    const both = await cli(["1", "--delay", "1s", "--at", new Date().toISOString()]);
+    assert.match(both.output(), /EB_ERR_PUBLISH_OPTION: publish to "[^"]+": option "delayMs" was given together with option "at"/);
   });
 
   test("a stream that has not opted in: StreamFeatureError naming the stream and the option; nothing stored", async () => {
