@@ -84,19 +84,20 @@ export class MemoryStreamStore {
   }
 
   /**
-   * JetStream's schedule, in memory: the message waits in the stream on a subject of its own
-   * (msgId deduplicates it) until it is due on the clock, then it is removed and a copy is
-   * appended on its subject for the listeners, with the headers JetStream gives that copy
-   * (no Nats-Msg-Id; Eb-Msg-Id, Nats-Scheduler, Nats-Schedule-Next), and its TTL from then on.
+   * JetStream's schedule, in memory: the message takes a sequence number of the stream (msgId
+   * deduplicates it) and waits until it is due on the clock, then a copy is appended on its
+   * subject for the listeners, with the headers JetStream gives that copy (no Nats-Msg-Id;
+   * Eb-Msg-Id, Nats-Scheduler, Nats-Schedule-Next), and its TTL from then on. Unlike on JetStream
+   * the waiting message is not a stored message: the catch-all stream captures ">", and a
+   * listener on ">" must not receive schedules.
    */
   #hold(stream: MemoryStream, subject: string, data: Uint8Array, headers: MessageHeaders, msgId: string | undefined, timing: SendOptions): { seq: number; duplicate: boolean } {
     const scheduleSubject = `${SCHEDULE_SUBJECT_PREFIX}.${stream.name}.${++this.#schedules}`;
     const now = this.clock.now();
     const due = timing.at ? timing.at.getTime() : now + timing.delayMs!;
-    const held = stream.append(scheduleSubject, data, { ...headers, "Nats-Schedule": `@at ${new Date(due).toISOString()}`, "Nats-Schedule-Target": subject }, msgId, now);
+    const held = stream.reserve(msgId, now);
     if (held.duplicate) return held;
     const produce = () => {
-      if (!stream.delete(held.seq)) return;
       const copy = { ...headers, ...(msgId !== undefined && { [DELAYED_MSG_ID_HEADER]: msgId }), "Nats-Scheduler": scheduleSubject, "Nats-Schedule-Next": "purge" };
       this.#append(stream, subject, data, copy, undefined, timing.ttlMs);
     };

@@ -106,3 +106,14 @@ test("configured streams must allow it: StreamFeatureError naming the stream and
   assert.equal(bus.deliveries().length, 1);
   assert.equal(bus.deliveries()[0]!.headers["Nats-TTL"], "2s", "the TTL counts from when it was due");
 });
+
+test("a listener on \">\" gets the delayed message when it is due, never the schedule it waited in", async () => {
+  const subject = uniqueName("everything");
+  const bus = await testBus();
+  await bus.listen([listener(">")]);
+  await bus.bus.publish(subject, 1, { delayMs: 1_000 });
+  await bus.settled();
+  assert.deepEqual(bus.deliveries(), []);
+  await bus.advance(1_000);
+  assert.deepEqual(bus.deliveries().map((d) => d.subject), [subject]);
+});
