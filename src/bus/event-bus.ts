@@ -217,24 +217,26 @@ export class EventBus {
    * receipt saying whether it was a duplicate). Encoding errors throw before anything is sent.
    */
   publish<const S extends SubjectArg>(subject: S & CheckedSubject<S>, ...args: DataArgs<S, PublishOptions>): Promise<PublishReceipt>;
-  async publish(target: SubjectArg, data?: unknown, options: PublishOptions = {}): Promise<PublishReceipt> {
-    const contract = Wire.contractOf(target);
-    const subject = contract ? contract.subject : (target as string);
-    assertPublishSubject(subject);
-    const { transport, codec, wire, observers } = this.#require(`publish to "${subject}"`);
-    if (options.delayMs !== undefined || options.at !== undefined || options.ttlMs !== undefined) checkPublishTiming(subject, options, transport);
-    let bytes: Uint8Array;
-    if (contract === undefined && wire.plain) {
-      bytes = codec.encode(data, subject);
-    } else {
-      // A contract (validation, its codec) or a non-JSON bus codec (Content-Type header).
-      const outgoing = await wire.outgoing(contract, subject, data, options.headers, "publish");
-      bytes = outgoing.bytes;
-      options = outgoing.headers === options.headers ? options : { ...options, headers: outgoing.headers };
+  publish(target: SubjectArg, data?: unknown, options: PublishOptions = {}): Promise<PublishReceipt> {
+    // Not async: a plain publish (no contract, the JSON codec) is the hot path, and it settles with the
+    // transport's own promise instead of wrapping it in another one.
+    try {
+      const contract = Wire.contractOf(target);
+      const subject = contract ? contract.subject : (target as string);
+      assertPublishSubject(subject);
+      const connected = this.#require(`publish to "${subject}"`);
+      if (options.delayMs !== undefined || options.at !== undefined || options.ttlMs !== undefined) checkPublishTiming(subject, options, connected.transport);
+      if (contract === undefined && connected.wire.plain) return send(connected, subject, connected.codec.encode(data, subject), options);
+      return this.#publishChecked(connected, contract, subject, data, options);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    if (!observers.observesPublish) return transport.publish(subject, bytes, withContext(options));
-    // Headers are taken inside the wrappers: a tracing observer's publish span is their traceparent.
-    return observers.publish(subject, () => transport.publish(subject, bytes, withContext(options)));
+  }
+
+  /** A contract (validation, its codec) or a non-JSON bus codec (Content-Type header). */
+  async #publishChecked(connected: Connected, contract: AnyContract | undefined, subject: string, data: unknown, options: PublishOptions): Promise<PublishReceipt> {
+    const outgoing = await connected.wire.outgoing(contract, subject, data, options.headers, "publish");
+    return send(connected, subject, outgoing.bytes, outgoing.headers === options.headers ? options : { ...options, headers: outgoing.headers });
   }
 
   /**
@@ -433,6 +435,13 @@ export class EventBus {
 
 function subjectName(subject: SubjectArg): string {
   return typeof subject === "string" ? subject : subject.subject;
+}
+
+/** Hands encoded bytes to the transport, inside the observers' publish wrappers when there are any. */
+function send({ transport, observers }: Connected, subject: string, bytes: Uint8Array, options: PublishOptions): Promise<PublishReceipt> {
+  if (!observers.observesPublish) return transport.publish(subject, bytes, withContext(options));
+  // Headers are taken inside the wrappers: a tracing observer's publish span is their traceparent.
+  return observers.publish(subject, () => transport.publish(subject, bytes, withContext(options)));
 }
 
 /** The user's headers plus the correlation id and trace context of the current request or message. */

@@ -22,8 +22,10 @@ export class EventPublisher {
    * EB_ERR_PUBLISH_OPTION for a bad delayMs/at/ttlMs (or one the transport cannot honour),
    * EB_ERR_STREAM_FEATURE when the subject's stream does not allow it, EB_ERR_SERVER_VERSION on a server too old for it.
    */
-  publish<const S extends SubjectArg>(subject: S & CheckedSubject<S>, ...args: DataArgs<S, PublishOptions>): Promise<PublishReceipt> {
-    return (this.bus.publish as (subject: SubjectArg, ...rest: unknown[]) => Promise<PublishReceipt>)(subject, ...args);
+  publish<const S extends SubjectArg>(subject: S & CheckedSubject<S>, ...args: DataArgs<S, PublishOptions>): Promise<PublishReceipt>;
+  // Explicit parameters, not a rest array: this sits on every publish.
+  publish(subject: SubjectArg, data?: unknown, options?: PublishOptions): Promise<PublishReceipt> {
+    return (this.bus.publish as (subject: SubjectArg, data?: unknown, options?: PublishOptions) => Promise<PublishReceipt>)(subject, data, options);
   }
 
   /** Many messages with a bound on unconfirmed publishes (see EventBus.publishAll). */

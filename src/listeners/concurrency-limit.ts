@@ -2,12 +2,14 @@
  * Runs at most `limit` tasks at once and queues the rest in arrival order.
  * `idle()` resolves when nothing runs and nothing waits (used by drain).
  * Tasks never reject (they handle their own errors); the limit only counts them.
- * Under the limit a task costs one `.then`: this sits on the dispatch hot path.
+ * This sits on the dispatch hot path: a task that finishes synchronously (returns
+ * nothing) costs no promise at all, one that returns a promise costs one `.then`.
  */
 export class ConcurrencyLimit {
   #running = 0;
   readonly #waiting: Array<() => void> = [];
   #idleWaiters: Array<() => void> = [];
+  #starting = false;
 
   constructor(private readonly limit: number) {}
 
@@ -15,10 +17,16 @@ export class ConcurrencyLimit {
     return this.#running + this.#waiting.length;
   }
 
-  /** Resolves when the task has finished. */
-  run(task: () => Promise<void>): Promise<void> {
+  /** Runs `task` now or once there is room; returns a promise only when the task is not finished on return. */
+  run(task: () => void | Promise<void>): void | Promise<void> {
     if (this.#running < this.limit) return this.#start(task);
-    return new Promise<void>((resolve) => this.#waiting.push(() => void this.#start(task).then(resolve)));
+    return new Promise<void>((resolve) =>
+      this.#waiting.push(() => {
+        const pending = this.#start(task);
+        if (pending) void pending.then(resolve);
+        else resolve();
+      }),
+    );
   }
 
   idle(): Promise<void> {
@@ -26,18 +34,31 @@ export class ConcurrencyLimit {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  #start(task: () => Promise<void>): Promise<void> {
+  #start(task: () => void | Promise<void>): void | Promise<void> {
     this.#running++;
-    const done = task();
-    void done.then(this.#finished);
-    return done;
+    let pending: void | Promise<void>;
+    try {
+      pending = task();
+    } catch (error) {
+      this.#finished();
+      throw error;
+    }
+    if (!pending) return this.#finished();
+    void pending.then(this.#finished);
+    return pending;
   }
 
   readonly #finished = (): void => {
     this.#running--;
-    const next = this.#waiting.shift();
-    if (next) next();
-    else if (this.#running === 0) this.#wakeIdle();
+    // A loop, not recursion: waiting tasks that finish synchronously would otherwise nest one call per task.
+    if (this.#starting) return;
+    this.#starting = true;
+    try {
+      while (this.#running < this.limit && this.#waiting.length > 0) this.#waiting.shift()!();
+    } finally {
+      this.#starting = false;
+    }
+    if (this.size === 0) this.#wakeIdle();
   };
 
   #wakeIdle(): void {

@@ -29,6 +29,13 @@ export interface RunnerDependencies {
   readonly retry: RetryPolicy;
 }
 
+/** What one listener's deliveries are handled with (built once, at start). */
+interface ListenerCall {
+  readonly info: ListenerInfo;
+  readonly retry: RetryPolicy;
+  readonly handler: ListenerHandler;
+}
+
 interface ActiveListener {
   readonly spec: ListenerSpec;
   readonly info: ListenerInfo;
@@ -123,8 +130,9 @@ export class ListenerRunner {
       const limit = new ConcurrencyLimit(subscriptionSpec.concurrency);
       const info: ListenerInfo = { id: spec.id, subject: spec.subject, queueGroup: spec.queueGroup };
       const contracts = contractsOf(spec);
+      const call: ListenerCall = { info, retry, handler };
       const subscription = await this.deps.transport.subscribe(subscriptionSpec, (delivery) =>
-        limit.run(() => runWithEventContext(new MessageEventContext(delivery), () => this.#handle(info, retry, handler, delivery, contracts(delivery.subject)))),
+        limit.run(() => runWithEventContext(new MessageEventContext(delivery), () => this.#handle(call, delivery, contracts(delivery.subject)))),
       );
       const active: ActiveListener = { spec, info, subscription, limit };
       this.#active.push(active);
@@ -158,36 +166,92 @@ export class ListenerRunner {
     }
   }
 
-  async #handle(listener: ListenerInfo, retry: RetryPolicy, handler: ListenerHandler, delivery: Delivery, contract: AnyContract | undefined): Promise<void> {
-    const { observers, wire } = this.deps;
+  /*
+   * One delivery, synchronously as far as it goes: a synchronous handler of a core message is
+   * decoded, called, timed and reported without a single promise (each promise costs a
+   * microtask and, on Node 20, the AsyncLocalStorage promise hooks: bench scenario 1). A
+   * promise is returned only when something is asynchronous (the handler, a schema, the ack).
+   */
+  #handle(call: ListenerCall, delivery: Delivery, contract: AnyContract | undefined): void | Promise<void> {
+    const { info: listener } = call;
     let data: unknown;
     try {
-      data = wire.decode(contract, delivery.subject, delivery, listener.id);
+      data = this.deps.wire.decode(contract, delivery.subject, delivery, listener.id);
     } catch (err) {
       return this.#poison(listener, delivery, "undecodable", err);
     }
-    if (contract) {
-      try {
-        data = Wire.validateIncoming(contract, data, delivery.subject, `consumed by ${listener.id}; the handler was not called`);
-        if (data instanceof Promise) data = await data;
-      } catch (err) {
-        return this.#poison(listener, delivery, "invalid", err);
-      }
-    }
-    const context = new DeliveryContext(delivery, listener.id, wire, contract);
+    if (!contract) return this.#call(call, delivery, contract, data);
+    let valid: unknown;
     try {
-      const result = await observers.handle(listener, delivery, async () => handler(data, context));
-      if (delivery.reply !== undefined) context.reply(result);
+      valid = Wire.validateIncoming(contract, data, delivery.subject, `consumed by ${listener.id}; the handler was not called`);
     } catch (err) {
+      return this.#poison(listener, delivery, "invalid", err);
+    }
+    if (!(valid instanceof Promise)) return this.#call(call, delivery, contract, valid);
+    return valid.then(
+      (checked: unknown) => this.#call(call, delivery, contract, checked),
+      (err: unknown) => this.#poison(listener, delivery, "invalid", err),
+    );
+  }
+
+  /** Calls the handler (inside the observers' wrappers, timed when someone wants the time), then settles the outcome. */
+  #call({ info: listener, retry, handler }: ListenerCall, delivery: Delivery, contract: AnyContract | undefined, data: unknown): void | Promise<void> {
+    const { observers } = this.deps;
+    const context = new DeliveryContext(delivery, listener.id, this.deps.wire, contract);
+    observers.handlerStarted(listener, delivery);
+    const started = observers.timesHandlers ? performance.now() : 0;
+    let result: unknown;
+    try {
+      result = observers.handle(listener, delivery, () => handler(data, context));
+    } catch (err) {
+      this.#finished(listener, delivery, started, true);
       return this.#failed(listener, retry, delivery, err, context);
     }
-    try {
-      if (delivery.settlement) await delivery.settlement.ack(); // core transports: no ack, no extra microtask
-      observers.outcome(listener, delivery, HANDLED);
-    } catch (err) {
-      // Handled, but the server did not confirm the ack: it may deliver the message again (at-least-once).
-      observers.outcome(listener, delivery, { kind: "ack-failed", error: err });
+    if (!isThenable(result)) {
+      this.#finished(listener, delivery, started, false);
+      return this.#succeeded(listener, retry, delivery, context, result);
     }
+    return Promise.resolve(result).then(
+      (value: unknown) => {
+        this.#finished(listener, delivery, started, false);
+        return this.#succeeded(listener, retry, delivery, context, value);
+      },
+      (err: unknown) => {
+        this.#finished(listener, delivery, started, true);
+        return this.#failed(listener, retry, delivery, err, context);
+      },
+    );
+  }
+
+  #finished(listener: ListenerInfo, delivery: Delivery, started: number, failed: boolean): void {
+    const { observers } = this.deps;
+    if (observers.timesHandlers) observers.handlerFinished(listener, delivery, (performance.now() - started) / 1000, failed);
+  }
+
+  /** The handler returned: reply to a request, acknowledge a durable message, report it handled. */
+  #succeeded(listener: ListenerInfo, retry: RetryPolicy, delivery: Delivery, context: DeliveryContext, result: unknown): void | Promise<void> {
+    const { observers } = this.deps;
+    if (delivery.reply !== undefined) {
+      try {
+        context.reply(result);
+      } catch (err) {
+        return this.#failed(listener, retry, delivery, err, context);
+      }
+    }
+    const settlement = delivery.settlement;
+    if (!settlement) return observers.outcome(listener, delivery, HANDLED);
+    let acked: void | Promise<void>;
+    try {
+      acked = settlement.ack();
+    } catch (err) {
+      return observers.outcome(listener, delivery, { kind: "ack-failed", error: err });
+    }
+    if (!acked) return observers.outcome(listener, delivery, HANDLED);
+    return acked.then(
+      () => observers.outcome(listener, delivery, HANDLED),
+      // Handled, but the server did not confirm the ack: it may deliver the message again (at-least-once).
+      (err: unknown) => observers.outcome(listener, delivery, { kind: "ack-failed", error: err }),
+    );
   }
 
   /** A message no handler may see: it could not be decoded, or it broke its contract. */
@@ -236,6 +300,10 @@ function contractsOf(spec: ListenerSpec): (subject: string) => AnyContract | und
   const fixed = spec.contract ?? contractRegistry.get(spec.subject);
   if (fixed || !/(^|\.)(\*|>)(\.|$)/.test(spec.subject)) return () => fixed;
   return (subject) => (contractRegistry.size === 0 ? undefined : contractRegistry.get(subject));
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null | undefined)?.then === "function";
 }
 
 class DeliveryContext implements MessageContext {

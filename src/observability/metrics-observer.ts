@@ -89,11 +89,14 @@ export class MetricsObserver implements BusObserver {
     }
   }
 
-  wrapHandler<T>(listener: ListenerInfo, _delivery: Delivery, run: () => Promise<T>): Promise<T> {
+  handlerStarted(listener: ListenerInfo): void {
+    this.#seriesOf(listener).inFlight++;
+  }
+
+  handlerFinished(listener: ListenerInfo, _delivery: Delivery, seconds: number, failed: boolean): void {
     const series = this.#seriesOf(listener);
-    const started = performance.now();
-    series.inFlight++;
-    return timed(series, started, run()); // run() throwing synchronously throws here, as before
+    series.inFlight--;
+    (failed ? series.error : series.success).observe(seconds);
   }
 
   /** Sets the JetStream consumer gauges from a sample; consumers no longer reported are removed. */
@@ -140,19 +143,5 @@ export class MetricsObserver implements BusObserver {
       this.#series.set(listener, series);
     }
     return series;
-  }
-}
-
-/** Awaits the handler and records its duration; an async function, not two closures per message. */
-async function timed<T>(series: ListenerSeries, started: number, result: Promise<T>): Promise<T> {
-  try {
-    const value = await result;
-    series.inFlight--;
-    series.success.observe((performance.now() - started) / 1000);
-    return value;
-  } catch (error) {
-    series.inFlight--;
-    series.error.observe((performance.now() - started) / 1000);
-    throw error;
   }
 }

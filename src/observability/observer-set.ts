@@ -17,8 +17,12 @@ export class ObserverSet {
   /** The handler wrappers of observers that are always active (used while no conditional one is). */
   readonly #wrapHandlerAlways: BusObserver[];
   readonly #wrapHandlerConditional: BusObserver[];
+  readonly #handlerStarted: BusObserver[];
+  readonly #handlerFinished: BusObserver[];
   /** Does anything observe publishes? (When not, publish skips this set entirely.) */
   readonly observesPublish: boolean;
+  /** Does anything want handler timings? (When not, the runner does not read the clock.) */
+  readonly timesHandlers: boolean;
 
   constructor(readonly observers: readonly BusObserver[]) {
     const having = (method: Method) => observers.filter((observer) => typeof observer[method] === "function");
@@ -29,15 +33,46 @@ export class ObserverSet {
     this.#wrapHandler = having("wrapHandler");
     this.#wrapHandlerAlways = this.#wrapHandler.filter((observer) => !observer.wrapping);
     this.#wrapHandlerConditional = this.#wrapHandler.filter((observer) => observer.wrapping);
+    this.#handlerStarted = having("handlerStarted");
+    this.#handlerFinished = having("handlerFinished");
     this.observesPublish = this.#published.length + this.#wrapPublish.length > 0;
+    this.timesHandlers = this.#handlerFinished.length > 0;
   }
 
   lifecycle(event: LifecycleEvent): void {
     for (const observer of this.#lifecycle) guard(() => observer.lifecycle!(event));
   }
 
+  // The per-message methods below catch inline: a guard() closure per observer per message showed in profiles.
+
   outcome(listener: ListenerInfo, delivery: Delivery, outcome: DeliveryOutcome): void {
-    for (const observer of this.#outcome) guard(() => observer.outcome!(listener, delivery, outcome));
+    for (const observer of this.#outcome) {
+      try {
+        observer.outcome!(listener, delivery, outcome);
+      } catch {
+        // An observer must never break the bus; it only loses its own report.
+      }
+    }
+  }
+
+  handlerStarted(listener: ListenerInfo, delivery: Delivery): void {
+    for (const observer of this.#handlerStarted) {
+      try {
+        observer.handlerStarted!(listener, delivery);
+      } catch {
+        // as in outcome()
+      }
+    }
+  }
+
+  handlerFinished(listener: ListenerInfo, delivery: Delivery, seconds: number, failed: boolean): void {
+    for (const observer of this.#handlerFinished) {
+      try {
+        observer.handlerFinished!(listener, delivery, seconds, failed);
+      } catch {
+        // as in outcome()
+      }
+    }
   }
 
   /** Runs the publish inside every wrapper, then reports its outcome; resolves or rejects as the publish itself did. */
@@ -52,11 +87,16 @@ export class ObserverSet {
     return result;
   }
 
-  /** Runs one handler call inside every wrapper; the promise is the handler's own. */
-  handle<T>(listener: ListenerInfo, delivery: Delivery, run: () => Promise<T>): Promise<T> {
-    const wrappers = this.#wrapHandlerConditional.some(isWrapping) ? this.#wrapHandler : this.#wrapHandlerAlways;
+  /**
+   * Runs one handler call inside every active wrapper and returns its result: with none
+   * active, `run()` itself (a value, a promise, or a throw); inside wrappers, always the
+   * handler's own promise.
+   */
+  handle<T>(listener: ListenerInfo, delivery: Delivery, run: () => T | Promise<T>): T | Promise<T> {
+    const wrappers = this.#wrapHandlerConditional.length > 0 && this.#wrapHandlerConditional.some(isWrapping) ? this.#wrapHandler : this.#wrapHandlerAlways;
     if (wrappers.length === 0) return run();
-    return wrapAll(wrappers, run, (observer, inner) => observer.wrapHandler!(listener, delivery, inner));
+    const asPromise = async () => run();
+    return wrapAll(wrappers, asPromise, (observer, inner) => observer.wrapHandler!(listener, delivery, inner));
   }
 
   #reportPublished(subject: string, error: unknown): void {

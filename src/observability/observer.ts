@@ -24,8 +24,17 @@ export interface BusObserver {
    * synchronously, exactly once, and return (or await) its promise.
    */
   wrapPublish?<T>(subject: string, run: () => Promise<T>): Promise<T>;
-  /** The same around one handler call (the handler, not decoding or acknowledging). */
+  /**
+   * The same around one handler call (the handler, not decoding or acknowledging). For an
+   * observer that only needs to know when handlers start and end, handlerStarted and
+   * handlerFinished are cheaper: with no wrapper active, a synchronous handler is called
+   * without a single promise.
+   */
   wrapHandler?<T>(listener: ListenerInfo, delivery: Delivery, run: () => Promise<T>): Promise<T>;
+  /** A handler call starts (its payload was decoded and is valid). */
+  handlerStarted?(listener: ListenerInfo, delivery: Delivery): void;
+  /** That call ended after `seconds`: it returned or resolved (`failed` false), or threw or rejected. */
+  handlerFinished?(listener: ListenerInfo, delivery: Delivery, seconds: number, failed: boolean): void;
   /**
    * For observers whose wrappers are active only sometimes (tracing: only with an SDK):
    * when it returns false, the set leaves this observer's wrappers out of the call

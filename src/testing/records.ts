@@ -67,9 +67,8 @@ export class DeliveryRecorder implements BusObserver {
   constructor(private readonly decode: Decode) {}
 
   /** Records the delivery when its handler starts, so a handler still running shows as "running". */
-  wrapHandler<T>(listener: ListenerInfo, delivery: Delivery, run: () => Promise<T>): Promise<T> {
+  handlerStarted(listener: ListenerInfo, delivery: Delivery): void {
     this.#recordOf(listener, delivery);
-    return run();
   }
 
   outcome(listener: ListenerInfo, delivery: Delivery, outcome: DeliveryOutcome): void {

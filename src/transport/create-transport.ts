@@ -10,7 +10,7 @@ import type { Logger } from "../logger.js";
 
 const factories: Record<string, (options: EventBusOptions, logger?: Logger) => Transport> = {
   memory: () => new MemoryTransport(),
-  nats: (options) => new NatsCoreTransport(options),
+  nats: (options, logger) => new NatsCoreTransport(options, logger),
   jetstream: (options, logger) => new JetStreamTransport(options, logger),
   // Legacy NATS Streaming: node-nats-streaming is loaded only when it connects.
   stan: (options) => new StanTransport(options),

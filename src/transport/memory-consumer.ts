@@ -3,7 +3,8 @@ import { ErrorCodes, EventBusError } from "../errors.js";
 import { subjectMatches } from "../subject.js";
 import type { MemoryActivity } from "./memory-activity.js";
 import type { MemoryStream, StoredMessage } from "./memory-stream.js";
-import type { Delivery, Subscription } from "./transport.js";
+import type { Deliver, Delivery, Subscription } from "./transport.js";
+import { whenDelivered } from "./transport.js";
 
 /** One subscribed process's share of a consumer. */
 export interface MemoryMembership extends Subscription {
@@ -12,7 +13,7 @@ export interface MemoryMembership extends Subscription {
 
 interface Member {
   readonly concurrency: number;
-  readonly deliver: (delivery: Delivery) => Promise<void>;
+  readonly deliver: Deliver;
   inFlight: number;
   /** What it was handed and has not settled: seq → the delivery's token. */
   readonly held: Map<number, symbol>;
@@ -70,7 +71,7 @@ export class MemoryConsumer {
   }
 
   /** Adds a member; drain() stops it taking messages and waits for those it holds, close() only stops it. */
-  attach(concurrency: number, deliver: (delivery: Delivery) => Promise<void>): MemoryMembership {
+  attach(concurrency: number, deliver: Deliver): MemoryMembership {
     let end!: (error: undefined) => void;
     const closed = new Promise<undefined>((resolve) => (end = resolve));
     const member: Member = { concurrency, deliver, inFlight: 0, held: new Map(), closed: false, end: () => end(undefined) };
@@ -177,7 +178,7 @@ export class MemoryConsumer {
         throw new EventBusError(ErrorCodes.INVALID_LISTENER, `cannot answer the stored message ${message.stream}#${seq} on "${message.subject}": it has no reply subject`);
       },
       settlement: {
-        ack: async () => {
+        ack: () => {
           if (settle()) this.#deliveries.delete(seq);
         },
         nak: (delayMs) => {
@@ -188,7 +189,7 @@ export class MemoryConsumer {
         },
       },
     };
-    void member.deliver(delivery).finally(() => {
+    whenDelivered(member.deliver(delivery), () => {
       member.inFlight--;
       // Ended without an ack, nak or term: like the server, wait ackWait, then deliver it again.
       if (!member.closed && member.held.get(seq) === token) {

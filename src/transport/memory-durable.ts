@@ -6,7 +6,7 @@ import { isDelayed } from "./stream-features.js";
 import { MemoryTransport } from "./memory.js";
 import type {
   BusStatus,
-  Delivery,
+  Deliver,
   InboundMessage,
   ProvisionChange,
   PublishReceipt,
@@ -18,6 +18,7 @@ import type {
   Transport,
   TransportFeatures,
 } from "./transport.js";
+import { whenDelivered } from "./transport.js";
 
 /**
  * The memory transport with JetStream's durable semantics, for tests: publish stores the
@@ -70,13 +71,15 @@ export class DurableMemoryTransport implements Transport {
     return this.#core.request(subject, data, options);
   }
 
-  async subscribe(spec: SubscriptionSpec, deliver: (delivery: Delivery) => Promise<void>): Promise<Subscription> {
+  async subscribe(spec: SubscriptionSpec, deliver: Deliver): Promise<Subscription> {
     const { activity } = this.store;
     if (!spec.durable) {
       // Tracked, so that settled() also waits for request responders and core listeners.
       return this.#core.subscribe(spec, (delivery) => {
         const done = activity.begin(`${spec.listenerId}: core message on "${delivery.subject}"`);
-        return deliver(delivery).finally(done);
+        const handled = deliver(delivery);
+        whenDelivered(handled, done);
+        return handled;
       });
     }
     if (this.status !== "connected") {

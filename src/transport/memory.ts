@@ -4,6 +4,7 @@ import { subjectMatches } from "../subject.js";
 import { StatusTracker } from "./status-tracker.js";
 import type {
   BusStatus,
+  Deliver,
   Delivery,
   InboundMessage,
   MessageHeaders,
@@ -145,7 +146,7 @@ export class MemoryTransport implements Transport {
     });
   }
 
-  async subscribe(spec: SubscriptionSpec, deliver: (delivery: Delivery) => Promise<void>): Promise<Subscription> {
+  async subscribe(spec: SubscriptionSpec, deliver: Deliver): Promise<Subscription> {
     this.#assertConnected(spec.subject);
     const subscriber: MemorySubscriber = { pattern: spec.subject, queueGroup: spec.queueGroup, deliver, pending: 0, draining: false };
     this.broker.add(subscriber);

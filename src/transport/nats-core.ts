@@ -17,6 +17,7 @@ import { StatusTracker } from "./status-tracker.js";
 import type {
   BusStatus,
   ConnectionInfo,
+  Deliver,
   Delivery,
   InboundMessage,
   MessageHeaders,
@@ -30,6 +31,11 @@ import type {
 } from "./transport.js";
 import { NOT_STORED } from "./transport.js";
 import { pubAckReplyError } from "./pub-ack-reply.js";
+import { PublishBatch } from "./publish-batch.js";
+import type { Logger } from "../logger.js";
+
+/** What a core publish returns: one settled promise for all (nothing differs between them). */
+const SENT: Promise<PublishReceipt> = Promise.resolve(NOT_STORED);
 
 /** Core NATS: at-most-once, native queue groups and request-reply, nothing kept while no one listens. */
 export class NatsCoreTransport implements Transport {
@@ -37,8 +43,18 @@ export class NatsCoreTransport implements Transport {
   readonly features: TransportFeatures = { durable: false, redelivery: false, queueGroups: true, requestReply: true };
   readonly #tracker = new StatusTracker();
   #connection: NatsConnection | undefined;
+  readonly #batch: PublishBatch;
 
-  constructor(private readonly options: EventBusOptions) {}
+  constructor(
+    private readonly options: EventBusOptions,
+    logger?: Logger,
+  ) {
+    this.#batch = new PublishBatch(
+      (subject, data, headers) => this.#connection!.publish(subject, data, headers ? { headers: headers as MsgHdrs } : undefined),
+      (count, error) =>
+        logger?.error({ count, code: ErrorCodes.NOT_CONNECTED, reason: describeError(error) }, "core publishes not sent: the connection closed before they reached the socket"),
+    );
+  }
 
   get status(): BusStatus {
     return this.#tracker.status;
@@ -71,22 +87,42 @@ export class NatsCoreTransport implements Transport {
     void connection.closed().then(() => this.#tracker.set("closed"));
   }
 
-  async publish(subject: string, data: Uint8Array, options?: SendOptions): Promise<PublishReceipt> {
-    if (this.#tracker.status === "reconnecting") {
-      // nats.js discards what was queued while disconnected when it reconnects: refuse rather than lose it silently.
-      throw new EventBusError(ErrorCodes.NOT_CONNECTED, `cannot publish to "${subject}": the connection to NATS was lost and is being re-established; the message was not sent`);
-    }
-    const connection = this.connection;
+  /**
+   * Checks everything that can refuse the message now (connection, headers, max_payload), so
+   * the promise rejects for it, then hands it to nats.js with the other publishes of this turn
+   * (see publish-batch.ts). Not async: a core publish is the hot path, and one shared settled
+   * promise costs nothing per message.
+   */
+  publish(subject: string, data: Uint8Array, options?: SendOptions): Promise<PublishReceipt> {
     try {
-      connection.publish(subject, data, options?.headers ? { headers: toNatsHeaders(options.headers) } : undefined);
-      return NOT_STORED;
+      if (this.#tracker.status === "reconnecting") {
+        // nats.js discards what was queued while disconnected when it reconnects: refuse rather than lose it silently.
+        throw new EventBusError(ErrorCodes.NOT_CONNECTED, `cannot publish to "${subject}": the connection to NATS was lost and is being re-established; the message was not sent`);
+      }
+      const connection = this.connection;
+      if (connection.isDraining()) throw mapOperationError(new natsErrors.DrainingConnectionError(), `cannot publish to "${subject}"`);
+      const headers = options?.headers;
+      const max = connection.info?.max_payload;
+      if (max !== undefined && overMaxPayload(data, headers, max)) throw tooLargeError(`cannot publish to "${subject}"`, data, headers, max);
+      this.#batch.add(subject, data, headers ? toNatsHeaders(headers) : undefined);
+      return SENT;
     } catch (err) {
-      throw payloadTooLarge(err, `cannot publish to "${subject}"`, data, options?.headers, connection) ?? mapOperationError(err, `cannot publish to "${subject}"`);
+      return Promise.reject(err);
     }
+  }
+
+  /**
+   * Sends a small message to a subject the server gave us (an acknowledgement to a reply subject)
+   * with the next batch, without publish()'s checks. Throws EB_ERR_NOT_CONNECTED when the connection is closed.
+   */
+  sendSoon(subject: string, data: Uint8Array): void {
+    this.connection;
+    this.#batch.add(subject, data, undefined);
   }
 
   async request(subject: string, data: Uint8Array, options: RequestOptions): Promise<InboundMessage> {
     const connection = this.connection;
+    this.#batch.handOver();
     let reply: Msg;
     try {
       reply = await connection.request(subject, data, {
@@ -113,6 +149,7 @@ export class NatsCoreTransport implements Transport {
 
   async requestMany(subject: string, data: Uint8Array, options: { maxWaitMs: number; stallMs: number }): Promise<InboundMessage[]> {
     const replies: InboundMessage[] = [];
+    this.#batch.handOver();
     try {
       const answers = await this.connection.requestMany(subject, data, { strategy: "stall", stall: options.stallMs, maxWait: options.maxWaitMs });
       for await (const reply of answers) replies.push({ subject: reply.subject, data: reply.data, headers: fromNatsHeaders(reply.headers) });
@@ -123,16 +160,17 @@ export class NatsCoreTransport implements Transport {
     return replies;
   }
 
-  async subscribe(spec: SubscriptionSpec, deliver: (delivery: Delivery) => Promise<void>): Promise<Subscription> {
+  async subscribe(spec: SubscriptionSpec, deliver: Deliver): Promise<Subscription> {
     const connection = this.connection;
     try {
       const subscription = connection.subscribe(spec.subject, {
         queue: spec.queueGroup,
         callback: (err, msg) => {
           // An error here ends the subscription (permission violation); `closed` reports it.
-          if (!err) void deliver(new NatsDelivery(msg));
+          if (!err) void deliver(new NatsDelivery(msg, this.#batch));
         },
       });
+      this.#batch.handOver();
       // A round trip makes the server's permission check (and the interest) visible before we say "subscribed".
       await connection.flush();
       return {
@@ -164,6 +202,7 @@ export class NatsCoreTransport implements Transport {
     const connection = this.#connection;
     if (!connection || connection.isClosed()) return;
     if (this.#tracker.status !== "connected") return this.close();
+    this.#batch.handOver();
     if (!connection.isDraining()) await connection.drain();
     await connection.closed();
   }
@@ -171,6 +210,8 @@ export class NatsCoreTransport implements Transport {
   async close(): Promise<void> {
     const connection = this.#connection;
     if (!connection || connection.isClosed()) return this.#tracker.set("closed");
+    // Close flushes what nats.js holds: give it ours first.
+    this.#batch.handOver();
     await connection.close();
     this.#tracker.set("closed");
   }
@@ -192,7 +233,11 @@ class NatsDelivery implements Delivery {
   readonly deliveryCount = 1;
   #headers: MessageHeaders | undefined;
 
-  constructor(private readonly msg: Msg) {}
+  constructor(
+    private readonly msg: Msg,
+    /** The connection's pending publishes: an answer goes after what the handler published before it. */
+    private readonly batch: PublishBatch,
+  ) {}
 
   get subject(): string {
     return this.msg.subject;
@@ -213,6 +258,7 @@ class NatsDelivery implements Delivery {
   respond(data: Uint8Array, headers?: MessageHeaders): void {
     if (!this.msg.reply) throw new EventBusError(ErrorCodes.INVALID_LISTENER, `cannot answer the message on "${this.msg.subject}": it has no reply subject`);
     try {
+      this.batch.handOver();
       this.msg.respond(data, headers ? { headers: toNatsHeaders(headers) } : undefined);
     } catch (err) {
       const what = `cannot answer the request on "${this.msg.subject}"`;
@@ -295,15 +341,32 @@ export function payloadTooLarge(
   connection: Pick<NatsConnection, "info"> | undefined,
 ): EventBusError | undefined {
   if (!(err instanceof natsErrors.InvalidArgumentError) || !/max_payload/.test(err.message)) return undefined;
-  // NATS/1.0 header block: "NATS/1.0\r\n" + "Key: value\r\n" per header + "\r\n".
-  const headerBytes = headers ? Object.entries(headers).reduce((sum, [key, value]) => sum + Buffer.byteLength(`${key}: ${value}\r\n`), 12) : 0;
-  const max = connection?.info?.max_payload;
-  const size = headerBytes ? `${data.length + headerBytes} bytes (payload ${data.length} + headers ${headerBytes})` : `${data.length} bytes`;
+  return tooLargeError(what, data, headers, connection?.info?.max_payload, err);
+}
+
+/** Bytes of the NATS/1.0 header block nats.js writes: "NATS/1.0\r\n", "Key: value\r\n" per header, "\r\n". */
+function headerBytes(headers: MessageHeaders): number {
+  let bytes = 12;
+  for (const key in headers) bytes += Buffer.byteLength(`${key}: ${headers[key]}\r\n`);
+  return bytes;
+}
+
+/** Would nats.js refuse this message for the server's max_payload? Exact only near the limit (UTF-16 length × 3 bounds UTF-8). */
+function overMaxPayload(data: Uint8Array, headers: MessageHeaders | undefined, max: number): boolean {
+  if (!headers) return data.length > max;
+  let bound = 12;
+  for (const key in headers) bound += (key.length + headers[key]!.length + 4) * 3;
+  return data.length + bound > max && data.length + headerBytes(headers) > max;
+}
+
+function tooLargeError(what: string, data: Uint8Array, headers: MessageHeaders | undefined, max: number | undefined, cause?: unknown): EventBusError {
+  const headerSize = headers ? headerBytes(headers) : 0;
+  const size = headerSize ? `${data.length + headerSize} bytes (payload ${data.length} + headers ${headerSize})` : `${data.length} bytes`;
   return new EventBusError(
     ErrorCodes.PAYLOAD_TOO_LARGE,
     `${what}: the message is ${size}, over the server's max_payload${max === undefined ? "" : ` of ${max} bytes`}; nothing was sent. ` +
       `Send a reference (an id, an object-store key) instead of the data, or raise max_payload on the server`,
-    { cause: err },
+    { cause },
   );
 }
 

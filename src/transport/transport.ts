@@ -40,8 +40,8 @@ export interface InboundMessage {
  * Core transports leave it out: there is nothing to acknowledge.
  */
 export interface Settlement {
-  /** Handled; resolves once the server confirmed it (the message will not come back). */
-  ack(): Promise<void>;
+  /** Handled; returns a promise when it waits for the server's confirmation (the message will not come back). */
+  ack(): void | Promise<void>;
   /** Not handled; deliver it again after `delayMs`. */
   nak(delayMs: number): void;
   /** Never deliver it again (it was dead-lettered). */
@@ -229,6 +229,15 @@ export interface RequestOptions {
   readonly headers?: MessageHeaders;
 }
 
+/** Hands one delivery to the runner: nothing back when it was handled synchronously, else a promise that never rejects. */
+export type Deliver = (delivery: Delivery) => void | Promise<void>;
+
+/** Runs `done` once the runner is finished with a delivery: at once when `deliver` returned nothing. */
+export function whenDelivered(result: void | Promise<void>, done: () => void): void {
+  if (result) void result.finally(done);
+  else done();
+}
+
 export interface Transport {
   readonly name: string;
   readonly features: TransportFeatures;
@@ -240,8 +249,11 @@ export interface Transport {
   publish(subject: string, data: Uint8Array, options?: SendOptions): Promise<PublishReceipt>;
   /** Rejects with EB_ERR_REQUEST_TIMEOUT or EB_ERR_NO_RESPONDERS. */
   request(subject: string, data: Uint8Array, options: RequestOptions): Promise<InboundMessage>;
-  /** `deliver` settles when the runner is done with the delivery; durable transports pull more only then. */
-  subscribe(spec: SubscriptionSpec, deliver: (delivery: Delivery) => Promise<void>): Promise<Subscription>;
+  /**
+   * `deliver` returns when the runner is done with the delivery, or a promise that settles then
+   * (see whenDelivered); durable transports pull more only then.
+   */
+  subscribe(spec: SubscriptionSpec, deliver: Deliver): Promise<Subscription>;
   /**
    * Creates or updates what the listeners need (streams, durable consumers), or with
    * `dryRun` only reports it. Only durable transports have it.

@@ -273,16 +273,19 @@ describe("contracts over core NATS", () => {
     const err = await bus.publish(Blob, { text: `${fits}!` }).catch((error: unknown) => error);
     assert.ok(err instanceof EventBusError && err.code === ErrorCodes.PAYLOAD_TOO_LARGE, `expected EB_ERR_PAYLOAD_TOO_LARGE, got ${String(err)}`);
     assert.match(err.message, new RegExp(`cannot publish to "${Blob.subject.replace(/\./g, "\\.")}": the message is ${max + 1} bytes, over the server's max_payload of ${max} bytes; nothing was sent`));
-    assert.ok(err.cause instanceof Error, "the nats.js error is kept as cause");
-    // Headers count too: the same payload that fitted is over the limit with a header.
+    // Headers count too: the same payload that fitted is over the limit with a header...
     await assert.rejects(bus.publish(Blob, { text: fits }, { headers: { "X-Trace": "1" } }), (error: unknown) =>
-      error instanceof EventBusError && error.code === ErrorCodes.PAYLOAD_TOO_LARGE && /payload 1048576 \+ headers \d+/.test(error.message),
+      error instanceof EventBusError && error.code === ErrorCodes.PAYLOAD_TOO_LARGE && /payload 1048576 \+ headers 24\)/.test(error.message),
     );
+    // ...and exactly max_payload with them is accepted: "NATS/1.0\r\n" + "X-Trace: 1\r\n" + "\r\n" is 24 bytes.
+    const fitsWithHeader = "x".repeat(max - overhead - 24);
+    await bus.publish(Blob, { text: fitsWithHeader }, { headers: { "X-Trace": "1" } });
     await bus.publish(Blob, { text: "after" });
-    const got = await wire.waitForCount(2, WAIT_MS, "the fitting blob and the marker");
+    const got = await wire.waitForCount(3, WAIT_MS, "the fitting blob, the one with a header and the marker");
     assert.equal(got[0]!.bytes.length, max);
     assert.equal(JSON.parse(got[0]!.text).text, fits, "unicode intact at the limit");
-    assert.equal(got[1]!.text, '{"text":"after"}', "nothing was sent in between");
+    assert.equal(got[1]!.bytes.length, max - 24, "payload plus headers exactly max_payload");
+    assert.equal(got[2]!.text, '{"text":"after"}', "nothing was sent in between");
     // A request over the limit fails the same way.
     await assert.rejects(bus.request(Blob.subject, { text: `${fits}!` }), (error: unknown) => error instanceof EventBusError && error.code === ErrorCodes.PAYLOAD_TOO_LARGE && /cannot send a request/.test(error.message));
   });

@@ -2,9 +2,10 @@ import type { Consumer, JsMsg } from "@nats-io/jetstream";
 import { errors as natsErrors } from "@nats-io/transport-node";
 import { backoffDelayMs } from "../../backoff.js";
 import { describeError } from "../../errors.js";
-import type { ConsumerEvent, Delivery, Subscription, SubscriptionLiveness } from "../transport.js";
+import type { ConsumerEvent, Deliver, Subscription, SubscriptionLiveness } from "../transport.js";
+import { whenDelivered } from "../transport.js";
 import type { ConsumerHandle } from "./consumer-handle.js";
-import { JetStreamDelivery } from "./jetstream-delivery.js";
+import { JetStreamDelivery, type DeliveryLink } from "./jetstream-delivery.js";
 import { StallReport } from "./stall-report.js";
 import { jetStreamCause } from "./unavailable.js";
 
@@ -67,9 +68,8 @@ export class ConsumerPump implements Subscription {
   constructor(
     private readonly handle: ConsumerHandle,
     private readonly settings: PumpSettings,
-    private readonly deliver: (delivery: Delivery) => Promise<void>,
-    /** The connected server's version: decides whether term() may carry a reason. */
-    private readonly serverVersion: () => string | undefined = () => undefined,
+    private readonly deliver: Deliver,
+    private readonly link: DeliveryLink,
   ) {
     this.#report = new StallReport(handle.stream, handle.name);
     this.#pulling = this.#pull();
@@ -186,7 +186,7 @@ export class ConsumerPump implements Subscription {
       return;
     }
     this.#inFlight.set(msg, Date.now());
-    void this.deliver(new JetStreamDelivery(msg, this.serverVersion)).finally(() => this.#settled(msg));
+    whenDelivered(this.deliver(new JetStreamDelivery(msg, this.link)), () => this.#settled(msg));
   }
 
   #settled(msg: JsMsg): void {

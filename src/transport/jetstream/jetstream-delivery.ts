@@ -12,13 +12,24 @@ export function termTakesReason(version: string | undefined): boolean {
   return serverSupports("term with reason", version);
 }
 
+/** What a delivery needs from its connection. */
+export interface DeliveryLink {
+  /** The connected server's version: decides whether term() may carry a reason. */
+  serverVersion(): string | undefined;
+  /** Sends a small message to a reply subject with the connection's next batch of publishes (see publish-batch.ts). */
+  sendSoon(subject: string, data: Uint8Array): void;
+}
+
+/** The JetStream acknowledgement protocol's positive ack, published to the message's reply subject. */
+const ACK = new TextEncoder().encode("+ACK");
+
 export class JetStreamDelivery implements Delivery, Settlement {
   readonly reply = undefined;
   #headers: MessageHeaders | undefined;
 
   constructor(
     private readonly msg: JsMsg,
-    private readonly serverVersion: () => string | undefined,
+    private readonly link: DeliveryLink,
   ) {}
 
   get subject(): string {
@@ -47,15 +58,22 @@ export class JetStreamDelivery implements Delivery, Settlement {
     throw new EventBusError(ErrorCodes.INVALID_LISTENER, `cannot answer the JetStream message on "${this.msg.subject}": it has no reply subject (request-reply listeners need durable: false)`);
   }
 
-  /** Fire-and-forget: a lost ack means a redelivery, which at-least-once allows. */
-  async ack(): Promise<void> {
-    this.msg.ack();
+  /**
+   * Fire-and-forget: a lost ack means a redelivery, which at-least-once allows. Sent with the
+   * connection's batch rather than by msg.ack(), which writes each ack to the socket on its own
+   * (half the CPU of a raw consume loop in bench scenario 4 is those writes).
+   */
+  ack(): void {
+    // The ack subject is the message's reply subject: nats.js's JsMsg has it, untyped (its `info` is parsed from it).
+    const reply = (this.msg as { readonly reply?: string }).reply;
+    if (reply) this.link.sendSoon(reply, ACK);
+    else this.msg.ack();
   }
   nak(delayMs: number): void {
     this.msg.nak(delayMs);
   }
   term(reason: string): void {
-    if (termTakesReason(this.serverVersion())) this.msg.term(reason);
+    if (termTakesReason(this.link.serverVersion())) this.msg.term(reason);
     else this.msg.term();
   }
 }

@@ -8,7 +8,7 @@ import type {
   BusStatus,
   ConnectionInfo,
   ConsumerState,
-  Delivery,
+  Deliver,
   InboundMessage,
   ProvisionChange,
   ProvisionProgress,
@@ -24,6 +24,7 @@ import type {
 import { createLogger, type Logger } from "../../logger.js";
 import { BackgroundStreams } from "./background-streams.js";
 import { ConsumerHandle } from "./consumer-handle.js";
+import type { DeliveryLink } from "./jetstream-delivery.js";
 import { ConsumerPump, DEFAULT_PULL_EXPIRES_MS, DEFAULT_PULL_HEARTBEAT_MS } from "./consumer-pump.js";
 import { inspectConsumers, inspectStreams } from "./inspect.js";
 import { consumerTarget, desiredStreams, noStreamError, provision, streamCovering, type ConsumerTarget } from "./provisioning.js";
@@ -51,7 +52,7 @@ export class JetStreamTransport implements Transport {
     private readonly options: EventBusOptions,
     logger: Logger = createLogger(options.logLevel),
   ) {
-    this.#core = new NatsCoreTransport(options);
+    this.#core = new NatsCoreTransport(options, logger);
     this.#streams = desiredStreams(options);
     this.#background = new BackgroundStreams(logger, async (name) => {
       const stream = this.#streams.find((candidate) => candidate.name === name)!;
@@ -94,6 +95,11 @@ export class JetStreamTransport implements Transport {
       throw err;
     }
   }
+
+  readonly #deliveryLink: DeliveryLink = {
+    serverVersion: () => this.#core.serverVersion(),
+    sendSoon: (subject, data) => this.#core.sendSoon(subject, data),
+  };
 
   /**
    * Rides out a stream leader election by retrying with the same msgId (see publish-retry.ts).
@@ -147,11 +153,10 @@ export class JetStreamTransport implements Transport {
    * A durable listener gets a pump at once; the pump finds its consumer (creating it from the
    * configuration when it is missing) and keeps pulling through leader changes and outages.
    */
-  async subscribe(spec: SubscriptionSpec, deliver: (delivery: Delivery) => Promise<void>): Promise<Subscription> {
+  async subscribe(spec: SubscriptionSpec, deliver: Deliver): Promise<Subscription> {
     if (!spec.durable) return this.#core.subscribe(spec, deliver);
     const target = consumerTarget(spec, this.#streams, this.options);
     const handle = new ConsumerHandle(this.#client(), this.manager, target, () => this.#provisionConsumer(target));
-    const connection = this.#core.connection;
     const settings = {
       concurrency: spec.concurrency,
       ackWaitMs: spec.ackWaitMs ?? this.options.ackWaitMs,
@@ -159,7 +164,7 @@ export class JetStreamTransport implements Transport {
       heartbeatMs: DEFAULT_PULL_HEARTBEAT_MS,
       stallThresholdMs: this.options.consumerStallMs,
     };
-    return new ConsumerPump(handle, settings, deliver, () => connection.info?.version);
+    return new ConsumerPump(handle, settings, deliver, this.#deliveryLink);
   }
 
   /** (Re-)creates one consumer and its stream from the configuration; throws while the stream is unavailable. */

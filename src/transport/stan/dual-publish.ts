@@ -4,7 +4,7 @@ import { JetStreamTransport } from "../jetstream/jetstream-transport.js";
 import { StatusTracker } from "../status-tracker.js";
 import type {
   BusStatus,
-  Delivery,
+  Deliver,
   InboundMessage,
   PublishReceipt,
   RequestOptions,
@@ -82,7 +82,7 @@ export class StanDualPublishTransport implements Transport {
     return this.#stan.request(subject, data, options);
   }
 
-  subscribe(spec: SubscriptionSpec, deliver: (delivery: Delivery) => Promise<void>): Promise<Subscription> {
+  subscribe(spec: SubscriptionSpec, deliver: Deliver): Promise<Subscription> {
     return this.#stan.subscribe(spec, deliver);
   }
 

@@ -1,5 +1,6 @@
 import { ErrorCodes, EventBusError, describeError } from "../../errors.js";
-import type { Delivery, MessageHeaders, Settlement, Subscription } from "../transport.js";
+import type { Deliver, Delivery, MessageHeaders, Settlement, Subscription } from "../transport.js";
+import { whenDelivered } from "../transport.js";
 import { decodeFrame } from "./header-frame.js";
 import { serverRedeliveryCount, type StanConnection, type StanMessage, type StanSubscription } from "./stan-client.js";
 import { applySubscriptionSettings, type StanSubscriptionSettings } from "./stan-options.js";
@@ -39,7 +40,7 @@ export class StanQueueSubscription implements Subscription {
     listenerId: string,
     requestTimeoutMs: number,
     connectionUp: () => boolean,
-    deliver: (delivery: Delivery) => Promise<void>,
+    deliver: Deliver,
   ): Promise<StanQueueSubscription> {
     const options = applySubscriptionSettings(settings, connection.subscriptionOptions());
     const stanSubscription = connection.subscribe(settings.channel, settings.queueGroup, options);
@@ -98,11 +99,11 @@ export class StanQueueSubscription implements Subscription {
     clearTimeout(timer);
   }
 
-  #receive(message: StanMessage, deliver: (delivery: Delivery) => Promise<void>): void {
+  #receive(message: StanMessage, deliver: Deliver): void {
     if (this.#stopping) return; // not acked: redelivered to another member (or the next process) after ackWait
     const delivery = new StanDelivery(message, this.settings.channel, this.#count(message), () => this.#deliveries.delete(message.getSequence()));
     this.#inFlight++;
-    void deliver(delivery).finally(() => {
+    whenDelivered(deliver(delivery), () => {
       if (--this.#inFlight === 0) this.#idle?.();
     });
   }
@@ -156,7 +157,7 @@ class StanDelivery implements Delivery, Settlement {
   }
 
   /** STAN does not confirm acks: a lost ack means a redelivery, which at-least-once allows. */
-  async ack(): Promise<void> {
+  ack(): void {
     this.message.ack();
     this.forget();
   }

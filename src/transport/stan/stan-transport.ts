@@ -4,7 +4,7 @@ import { NatsCoreTransport } from "../nats-core.js";
 import { StatusTracker } from "../status-tracker.js";
 import type {
   BusStatus,
-  Delivery,
+  Deliver,
   InboundMessage,
   PublishReceipt,
   RequestOptions,
@@ -127,7 +127,7 @@ export class StanTransport implements Transport {
     return this.#core.requestMany(subject, data, options);
   }
 
-  async subscribe(spec: SubscriptionSpec, deliver: (delivery: Delivery) => Promise<void>): Promise<Subscription> {
+  async subscribe(spec: SubscriptionSpec, deliver: Deliver): Promise<Subscription> {
     if (!spec.durable) return this.#core.subscribe(spec, deliver);
     const connection = this.#require(`subscribe ${spec.listenerId}`);
     const settings = stanSubscriptionSettings(spec, this.options);

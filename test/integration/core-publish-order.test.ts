@@ -1,0 +1,124 @@
+// Core publishes reach nats.js in batches (src/transport/publish-batch.ts): held until the
+// current turn's microtasks have run, so awaited publishes leave in one socket write. These
+// tests hold it to what a caller relies on, over a real nats-server: the order on the wire is
+// the order of the calls, also across requests, replies and subscriptions; nothing held is
+// lost at close or drain; a loop far larger than one batch arrives whole and in order.
+import "reflect-metadata";
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { container, injectable } from "tsyringe";
+import { EventBus, EventPublisher, Listen, type MessageContext } from "../../src/index.js";
+import { startNatsServer, type NatsServer } from "../helpers/nats-server.js";
+import { Collector, uniqueName } from "../helpers/unique.js";
+import { removeDir, silentLogger, tempCwd } from "./support.js";
+
+const WAIT_MS = 10_000;
+const run = uniqueName("order");
+const decoder = new TextDecoder();
+
+let nats: NatsServer | undefined;
+let cwd: string | undefined;
+let raw: NatsConnection | undefined;
+const buses: EventBus[] = [];
+
+before(async () => {
+  nats = await startNatsServer();
+  cwd = await tempCwd("publish-order");
+  raw = await connect({ servers: nats.url, name: "publish-order-raw" });
+});
+
+after(async () => {
+  await Promise.all(buses.map((bus) => bus.close()));
+  await raw?.close();
+  await nats?.stop();
+  await removeDir(cwd);
+});
+
+/** A bus of its own, with a child container in which listeners get it (and an EventPublisher on it) injected. */
+async function connectedBus(): Promise<EventBus> {
+  const bus = new EventBus();
+  buses.push(bus);
+  const scope = container.createChildContainer();
+  scope.registerInstance(EventBus, bus);
+  await bus.connect({ transport: "nats", servers: [nats!.url], logger: silentLogger, env: {}, cwd, container: scope });
+  return bus;
+}
+
+/** Everything on `subjects`, in arrival order, as "subject payload" (one raw subscription per subject, one connection: one order). */
+async function wireLog(...subjects: string[]): Promise<Collector<string>> {
+  const collector = new Collector<string>();
+  for (const subject of subjects) {
+    raw!.subscribe(subject, { callback: (err, msg) => void (err || collector.push(`${msg.subject.split(".").at(-1)} ${decoder.decode(msg.data)}`)) });
+  }
+  await raw!.flush();
+  return collector;
+}
+
+@injectable()
+class PublishThenReply {
+  constructor(private readonly events: EventPublisher) {}
+
+  @Listen(`svc.${run}.publish-then-reply`)
+  async handle(data: { n: number }, ctx: MessageContext): Promise<void> {
+    await this.events.publish(`ord.${run}.fromHandler`, { n: data.n });
+    ctx.reply({ n: data.n });
+  }
+}
+
+describe("core publish: batching keeps the order and loses nothing", () => {
+  test("publishes not awaited, then a request: the events are on the wire before the request", async () => {
+    const bus = await connectedBus();
+    const wire = await wireLog(`ord.${run}.a`, `svc.${run}.ask`);
+    raw!.subscribe(`svc.${run}.ask`, {
+      callback: (_err, msg) => {
+        msg.respond(new TextEncoder().encode('"ok"'));
+      },
+    });
+    await raw!.flush();
+    void bus.publish(`ord.${run}.a`, 1);
+    void bus.publish(`ord.${run}.a`, 2);
+    assert.equal(await bus.request(`svc.${run}.ask`, 3, { timeout: WAIT_MS }), "ok");
+    assert.deepEqual(await wire.waitForCount(3, WAIT_MS, "two events and the request"), ["a 1", "a 2", "ask 3"]);
+  });
+
+  test("a handler that publishes, then replies: the event is on the wire before the reply reaches the requester", async () => {
+    const bus = await connectedBus();
+    await bus.listen([PublishThenReply]);
+    const requester = await connectedBus();
+    // The reply goes to the requester's inbox: a raw subscriber on every inbox sees it too, and one
+    // subscriber sees one connection's messages in the order that connection sent them.
+    const wire = await wireLog(`ord.${run}.fromHandler`, "_INBOX.>");
+    const reply = await requester.request<{ n: number }>(`svc.${run}.publish-then-reply`, { n: 7 }, { timeout: WAIT_MS });
+    assert.deepEqual(reply, { n: 7 });
+    const [event, answer] = await wire.waitForCount(2, WAIT_MS, "the handler's event and its reply");
+    assert.equal(event, 'fromHandler {"n":7}', `the event first, then the reply; got ${JSON.stringify(wire.items)}`);
+    assert.match(answer!, /^\S+ \{"n":7\}$/);
+  });
+
+  test("publishes not awaited, then close(): every one is delivered", async () => {
+    const bus = await connectedBus();
+    const wire = await wireLog(`ord.${run}.close`);
+    for (let n = 1; n <= 50; n++) void bus.publish(`ord.${run}.close`, n);
+    await bus.close();
+    const got = await wire.waitForCount(50, WAIT_MS, "the 50 events published just before close()");
+    assert.deepEqual(got, Array.from({ length: 50 }, (_, index) => `close ${index + 1}`));
+  });
+
+  test("publishes not awaited, then drain(): every one is delivered", async () => {
+    const bus = await connectedBus();
+    const wire = await wireLog(`ord.${run}.drain`);
+    for (let n = 1; n <= 50; n++) void bus.publish(`ord.${run}.drain`, n);
+    await bus.drain();
+    const got = await wire.waitForCount(50, WAIT_MS, "the 50 events published just before drain()");
+    assert.deepEqual(got, Array.from({ length: 50 }, (_, index) => `drain ${index + 1}`));
+  });
+
+  test("5,000 awaited publishes in one chain of microtasks (several batches) arrive whole and in order", async () => {
+    const bus = await connectedBus();
+    const wire = await wireLog(`ord.${run}.loop`);
+    for (let n = 0; n < 5_000; n++) await bus.publish(`ord.${run}.loop`, n);
+    const got = await wire.waitForCount(5_000, WAIT_MS, "the 5,000 events");
+    assert.deepEqual(got, Array.from({ length: 5_000 }, (_, index) => `loop ${index}`));
+  });
+});
