@@ -63,7 +63,7 @@ export class MemoryStreamStore {
   /**
    * Stores a message in the stream that captures its subject; rejects with EB_ERR_NO_STREAM when
    * none does, and with StreamFeatureError when `timing` asks for a delay or TTL the stream does
-   * not allow. A delayed message is held like JetStream holds a schedule (see delayed()).
+   * not allow. A delayed message is held like JetStream holds a schedule (see #hold).
    */
   store(subject: string, data: Uint8Array, headers: MessageHeaders, msgId: string | undefined, timing: SendOptions = {}): PublishReceipt {
     const stream = this.#streamOf(subject, "publish");

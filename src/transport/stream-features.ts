@@ -24,6 +24,11 @@ export function ttlHeaderValue(ttlMs: number): string {
   return `${ttlMs / 1000}s`;
 }
 
+/** The publish option that asked for what `flag` allows (for error messages). */
+export function publishOptionFor(flag: StreamFlag, options: SendOptions): "delayMs" | "at" | "ttlMs" {
+  return flag === "allowMessageTtl" ? "ttlMs" : options.at ? "at" : "delayMs";
+}
+
 /**
  * The stream that captures `subject`, when it allows what `options` asks; else
  * EB_ERR_NO_STREAM (no stream captures it) or StreamFeatureError naming the stream and the
@@ -31,8 +36,8 @@ export function ttlHeaderValue(ttlMs: number): string {
  */
 export function allowingStream(subject: string, options: SendOptions, stream: StreamOptions | undefined, streams: readonly StreamOptions[]): StreamOptions {
   if (!stream) throw noStreamError(subject, streams, "publish");
-  const missing = (flag: StreamFlag, publishOption: string) => new StreamFeatureError({ subject, stream: stream.name, streamOption: flag, publishOption, onServer: false });
-  if (isDelayed(options) && !stream.allowSchedules) throw missing("allowSchedules", options.at ? "at" : "delayMs");
-  if (options.ttlMs !== undefined && !stream.allowMessageTtl) throw missing("allowMessageTtl", "ttlMs");
+  const missing = (flag: StreamFlag) => new StreamFeatureError({ subject, stream: stream.name, streamOption: flag, publishOption: publishOptionFor(flag, options), onServer: false });
+  if (isDelayed(options) && !stream.allowSchedules) throw missing("allowSchedules");
+  if (options.ttlMs !== undefined && !stream.allowMessageTtl) throw missing("allowMessageTtl");
   return stream;
 }

@@ -5,7 +5,7 @@ import { StreamFeatureError } from "../../errors.js";
 import { subjectCovers } from "../../subject.js";
 import { toNatsHeaders } from "../nats-core.js";
 import { requireServerFeature } from "../server-capabilities.js";
-import { allowingStream, DELAYED_MSG_ID_HEADER, isDelayed, ttlHeaderValue, type StreamFlag } from "../stream-features.js";
+import { allowingStream, DELAYED_MSG_ID_HEADER, isDelayed, publishOptionFor, ttlHeaderValue, type StreamFlag } from "../stream-features.js";
 import type { SendOptions } from "../transport.js";
 import { streamCovering } from "./provisioning.js";
 import { SCHEDULE_SUBJECT_PREFIX } from "./schedule-subjects.js";
@@ -39,7 +39,7 @@ export interface TimedPublish {
  */
 export function timedPublish(subject: string, options: SendOptions, streams: readonly StreamOptions[], serverVersion: string | undefined): TimedPublish {
   const delayed = isDelayed(options);
-  if (delayed) requireServerFeature("message schedules", serverVersion, `publish to "${subject}" with ${options.at ? "at" : "delayMs"} (message schedules)`);
+  if (delayed) requireServerFeature("message schedules", serverVersion, `publish to "${subject}" with ${publishOptionFor("allowSchedules", options)} (message schedules)`);
   if (options.ttlMs !== undefined) requireServerFeature("per-message TTL", serverVersion, `publish to "${subject}" with ttlMs (per-message TTL)`);
   const stream = allowingStream(subject, options, streamCovering(subject, streams), streams);
   const ttl = options.ttlMs === undefined ? undefined : ttlHeaderValue(options.ttlMs);
@@ -75,15 +75,14 @@ export function timedAttempt(js: JetStreamClient, data: Uint8Array, options: Sen
 export function timedPublishRefusal(err: unknown, subject: string, options: SendOptions, timed: TimedPublish): StreamFeatureError | undefined {
   const flag = err instanceof JetStreamApiError ? SERVER_REFUSALS.get(err.code) : undefined;
   if (!flag) return undefined;
-  const publishOption = flag === "allowMessageTtl" ? "ttlMs" : options.at ? "at" : "delayMs";
-  return new StreamFeatureError({ subject, stream: timed.stream.name, streamOption: flag, publishOption, onServer: true, cause: err });
+  return new StreamFeatureError({ subject, stream: timed.stream.name, streamOption: flag, publishOption: publishOptionFor(flag, options), onServer: true, cause: err });
 }
 
 /**
  * Before the first timed publish to a stream: does the stream on the server allow it? A stream
  * created before the flag was configured keeps lacking it until provisioning runs (connect only
  * creates missing streams), and a schedule to a subject the server's stream does not capture
- * would only get "no responders". Each flag seen on a stream is remembered for the connection's
+ * would only get "no responders". Each flag seen on a stream is remembered for the transport's
  * life, so this costs one stream info per stream and flag; when the stream cannot be asked
  * (an election), the publish goes on and reports what it meets.
  */
@@ -104,7 +103,7 @@ export class ServerStreamFlags {
     }
     for (const flag of needed) {
       const allowed = flag === "allowMessageTtl" ? config.allow_msg_ttl === true : config.allow_msg_schedules === true && (config.subjects ?? []).some((pattern) => subjectCovers(pattern, timed.subject));
-      if (!allowed) throw new StreamFeatureError({ subject, stream, streamOption: flag, publishOption: flag === "allowMessageTtl" ? "ttlMs" : options.at ? "at" : "delayMs", onServer: true });
+      if (!allowed) throw new StreamFeatureError({ subject, stream, streamOption: flag, publishOption: publishOptionFor(flag, options), onServer: true });
       this.#seen.add(`${stream}/${flag}`);
     }
   }
