@@ -4,7 +4,7 @@ import { Wire } from "../contracts/wire.js";
 import { backoffDelayMs } from "../backoff.js";
 import { errorReplyHeaders } from "../bus/error-reply.js";
 import type { RetryPolicy } from "../bus/options.js";
-import { MessageEventContext, currentEventContext, runWithEventContext, type EventContext } from "../context/event-context.js";
+import { MessageEventContext, runWithEventContext, type EventContext } from "../context/event-context.js";
 import { ErrorCodes, EventBusError, NonRetryableError, describeError } from "../errors.js";
 import { HANDLED, errorCodeOf, type ListenerInfo } from "../observability/observer.js";
 import type { ObserverSet } from "../observability/observer-set.js";
@@ -29,9 +29,14 @@ export interface RunnerDependencies {
   readonly retry: RetryPolicy;
 }
 
+/** The runner's own ListenerInfo: it counts the handler calls running. */
+interface RunningListener extends ListenerInfo {
+  running: number;
+}
+
 /** What one listener's deliveries are handled with (built once, at start). */
 interface ListenerCall {
-  readonly info: ListenerInfo;
+  readonly info: RunningListener;
   readonly retry: RetryPolicy;
   readonly handler: ListenerHandler;
 }
@@ -128,11 +133,14 @@ export class ListenerRunner {
       const subscriptionSpec = subscriptionSpecOf(spec);
       const retry = { ...this.deps.retry, ...spec.options.retry };
       const limit = new ConcurrencyLimit(subscriptionSpec.concurrency);
-      const info: ListenerInfo = { id: spec.id, subject: spec.subject, queueGroup: spec.queueGroup };
+      const info: RunningListener = { id: spec.id, subject: spec.subject, queueGroup: spec.queueGroup, running: 0 };
       const contracts = contractsOf(spec);
       const call: ListenerCall = { info, retry, handler };
       const subscription = await this.deps.transport.subscribe(subscriptionSpec, (delivery) =>
-        limit.run(() => runWithEventContext(new MessageEventContext(delivery), () => this.#handle(call, delivery, contracts(delivery.subject)))),
+        limit.run(() => {
+          const event = new MessageEventContext(delivery);
+          return runWithEventContext(event, () => this.#handle(call, delivery, contracts(delivery.subject), event));
+        }),
       );
       const active: ActiveListener = { spec, info, subscription, limit };
       this.#active.push(active);
@@ -172,7 +180,7 @@ export class ListenerRunner {
    * microtask and, on Node 20, the AsyncLocalStorage promise hooks: bench scenario 1). A
    * promise is returned only when something is asynchronous (the handler, a schema, the ack).
    */
-  #handle(call: ListenerCall, delivery: Delivery, contract: AnyContract | undefined): void | Promise<void> {
+  #handle(call: ListenerCall, delivery: Delivery, contract: AnyContract | undefined, event: EventContext): void | Promise<void> {
     const { info: listener } = call;
     let data: unknown;
     try {
@@ -180,29 +188,30 @@ export class ListenerRunner {
     } catch (err) {
       return this.#poison(listener, delivery, "undecodable", err);
     }
-    if (!contract) return this.#call(call, delivery, contract, data);
+    if (!contract) return this.#call(call, delivery, contract, data, event);
     let valid: unknown;
     try {
       valid = Wire.validateIncoming(contract, data, delivery.subject, `consumed by ${listener.id}; the handler was not called`);
     } catch (err) {
       return this.#poison(listener, delivery, "invalid", err);
     }
-    if (!(valid instanceof Promise)) return this.#call(call, delivery, contract, valid);
+    if (!(valid instanceof Promise)) return this.#call(call, delivery, contract, valid, event);
     return valid.then(
-      (checked: unknown) => this.#call(call, delivery, contract, checked),
+      (checked: unknown) => this.#call(call, delivery, contract, checked, event),
       (err: unknown) => this.#poison(listener, delivery, "invalid", err),
     );
   }
 
   /** Calls the handler (inside the observers' wrappers, timed when someone wants the time), then settles the outcome. */
-  #call({ info: listener, retry, handler }: ListenerCall, delivery: Delivery, contract: AnyContract | undefined, data: unknown): void | Promise<void> {
+  #call({ info: listener, retry, handler }: ListenerCall, delivery: Delivery, contract: AnyContract | undefined, data: unknown, event: EventContext): void | Promise<void> {
     const { observers } = this.deps;
-    const context = new DeliveryContext(delivery, listener.id, this.deps.wire, contract);
+    const context = new DeliveryContext(delivery, listener.id, this.deps.wire, contract, event);
     observers.handlerStarted(listener, delivery);
+    listener.running++;
     const started = observers.timesHandlers ? performance.now() : 0;
     let result: unknown;
     try {
-      result = observers.handle(listener, delivery, () => handler(data, context));
+      result = observers.wrapsHandlers() ? observers.handle(listener, delivery, () => handler(data, context)) : handler(data, context);
     } catch (err) {
       this.#finished(listener, delivery, started, true);
       return this.#failed(listener, retry, delivery, err, context);
@@ -223,7 +232,8 @@ export class ListenerRunner {
     );
   }
 
-  #finished(listener: ListenerInfo, delivery: Delivery, started: number, failed: boolean): void {
+  #finished(listener: RunningListener, delivery: Delivery, started: number, failed: boolean): void {
+    listener.running--;
     const { observers } = this.deps;
     if (observers.timesHandlers) observers.handlerFinished(listener, delivery, (performance.now() - started) / 1000, failed);
   }
@@ -308,22 +318,21 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 class DeliveryContext implements MessageContext {
   replied = false;
-  readonly #event: EventContext | undefined;
 
   constructor(
     private readonly delivery: Delivery,
     readonly listener: string,
     private readonly wire: Wire,
     private readonly contract: AnyContract | undefined,
-  ) {
-    this.#event = currentEventContext();
-  }
+    /** The message's event context (the one the handler runs in). */
+    private readonly event: EventContext,
+  ) {}
 
   get correlationId(): string {
-    return this.#event?.correlationId ?? "";
+    return this.event.correlationId;
   }
   get traceparent(): string | undefined {
-    return this.#event?.traceparent;
+    return this.event.traceparent;
   }
 
   get subject(): string {

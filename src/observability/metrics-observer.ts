@@ -8,13 +8,13 @@ import type { SubjectLabeler } from "./subject-label.js";
 const STATUSES: readonly BusStatus[] = ["connecting", "connected", "reconnecting", "closed"];
 
 /**
- * One listener's series. `handled`, `inFlight` and the handler durations are plain numbers,
- * pushed into prom-client before each scrape (BusMetrics.beforeCollect); the rest are bound label children.
+ * One listener's series. `handled` and the handler durations are plain numbers, pushed into
+ * prom-client before each scrape (BusMetrics.beforeCollect) with the listener's `running` as the
+ * in-flight gauge; the rest are bound label children.
  */
 interface ListenerSeries {
   handled: number;
   handledReported: number;
-  inFlight: number;
   readonly retried: { inc(): void };
   readonly success: DurationTally;
   readonly error: DurationTally;
@@ -36,11 +36,11 @@ export class MetricsObserver implements BusObserver {
 
   /** Pushes the plain per-listener numbers into prom-client (delta for the counter and histogram, value for the gauge). */
   readonly #flush = (): void => {
-    for (const series of this.#series.values()) {
+    for (const [listener, series] of this.#series) {
       const delta = series.handled - series.handledReported;
       if (delta > 0) this.metrics.handled.inc(series.labels, delta);
       series.handledReported = series.handled;
-      this.metrics.inFlight.set(series.labels, series.inFlight);
+      this.metrics.inFlight.set(series.labels, listener.running);
     }
     pushTallies(this.metrics.handlerDuration, this.#tallies());
   };
@@ -89,13 +89,8 @@ export class MetricsObserver implements BusObserver {
     }
   }
 
-  handlerStarted(listener: ListenerInfo): void {
-    this.#seriesOf(listener).inFlight++;
-  }
-
   handlerFinished(listener: ListenerInfo, _delivery: Delivery, seconds: number, failed: boolean): void {
     const series = this.#seriesOf(listener);
-    series.inFlight--;
     (failed ? series.error : series.success).observe(seconds);
   }
 
@@ -131,7 +126,6 @@ export class MetricsObserver implements BusObserver {
         labels,
         handled: 0,
         handledReported: 0,
-        inFlight: 0,
         retried: metrics.retried.labels(labels),
         success: new DurationTally({ ...labels, outcome: "success" }, HandlerDurationBuckets),
         error: new DurationTally({ ...labels, outcome: "error" }, HandlerDurationBuckets),

@@ -12,11 +12,8 @@ export class ObserverSet {
   readonly #lifecycle: BusObserver[];
   readonly #published: BusObserver[];
   readonly #outcome: BusObserver[];
-  readonly #wrapPublish: BusObserver[];
-  readonly #wrapHandler: BusObserver[];
-  /** The handler wrappers of observers that are always active (used while no conditional one is). */
-  readonly #wrapHandlerAlways: BusObserver[];
-  readonly #wrapHandlerConditional: BusObserver[];
+  readonly #wrapPublish: Wrappers;
+  readonly #wrapHandler: Wrappers;
   readonly #handlerStarted: BusObserver[];
   readonly #handlerFinished: BusObserver[];
   /** Does anything observe publishes? (When not, publish skips this set entirely.) */
@@ -29,13 +26,11 @@ export class ObserverSet {
     this.#lifecycle = having("lifecycle");
     this.#published = having("published");
     this.#outcome = having("outcome");
-    this.#wrapPublish = having("wrapPublish");
-    this.#wrapHandler = having("wrapHandler");
-    this.#wrapHandlerAlways = this.#wrapHandler.filter((observer) => !observer.wrapping);
-    this.#wrapHandlerConditional = this.#wrapHandler.filter((observer) => observer.wrapping);
+    this.#wrapPublish = new Wrappers(having("wrapPublish"));
+    this.#wrapHandler = new Wrappers(having("wrapHandler"));
     this.#handlerStarted = having("handlerStarted");
     this.#handlerFinished = having("handlerFinished");
-    this.observesPublish = this.#published.length + this.#wrapPublish.length > 0;
+    this.observesPublish = this.#published.length + this.#wrapPublish.all.length > 0;
     this.timesHandlers = this.#handlerFinished.length > 0;
   }
 
@@ -77,7 +72,8 @@ export class ObserverSet {
 
   /** Runs the publish inside every wrapper, then reports its outcome; resolves or rejects as the publish itself did. */
   publish<T>(subject: string, run: () => Promise<T>): Promise<T> {
-    const result = wrapAll(this.#wrapPublish, run, (observer, inner) => observer.wrapPublish!(subject, inner));
+    const wrappers = this.#wrapPublish.active();
+    const result = wrappers.length === 0 ? run() : wrapAll(wrappers, run, (observer, inner) => observer.wrapPublish!(subject, inner));
     if (this.#published.length > 0) {
       result.then(
         () => this.#reportPublished(subject, undefined),
@@ -93,10 +89,15 @@ export class ObserverSet {
    * handler's own promise.
    */
   handle<T>(listener: ListenerInfo, delivery: Delivery, run: () => T | Promise<T>): T | Promise<T> {
-    const wrappers = this.#wrapHandlerConditional.length > 0 && this.#wrapHandlerConditional.some(isWrapping) ? this.#wrapHandler : this.#wrapHandlerAlways;
+    const wrappers = this.#wrapHandler.active();
     if (wrappers.length === 0) return run();
     const asPromise = async () => run();
     return wrapAll(wrappers, asPromise, (observer, inner) => observer.wrapHandler!(listener, delivery, inner));
+  }
+
+  /** Is any handler wrapper active now? When not, the runner calls handlers directly, without handle(). */
+  wrapsHandlers(): boolean {
+    return this.#wrapHandler.active().length > 0;
   }
 
   #reportPublished(subject: string, error: unknown): void {
@@ -129,6 +130,22 @@ function wrapAll<T>(wrappers: readonly BusObserver[], run: () => Promise<T>, app
   }
   guard(() => void chain().then(undefined, () => undefined));
   return result ?? once();
+}
+
+/** One kind of wrapper: those always active, and those active only sometimes (see BusObserver.wrapping). */
+class Wrappers {
+  readonly #always: BusObserver[];
+  readonly #conditional: BusObserver[];
+
+  constructor(readonly all: BusObserver[]) {
+    this.#always = all.filter((observer) => !observer.wrapping);
+    this.#conditional = all.filter((observer) => observer.wrapping);
+  }
+
+  /** The wrappers to nest now: all of them while a conditional one is active, else only the unconditional ones. */
+  active(): readonly BusObserver[] {
+    return this.#conditional.length > 0 && this.#conditional.some(isWrapping) ? this.all : this.#always;
+  }
 }
 
 function isWrapping(observer: BusObserver): boolean {

@@ -50,6 +50,8 @@ export interface ListenerInfo {
   /** The @Listen subject pattern (bounded: use it as a metric label, never the concrete subject). */
   readonly subject: string;
   readonly queueGroup: string | undefined;
+  /** Handler calls of this listener running now, kept by the runner: read it when reporting (a gauge at scrape time). */
+  readonly running: number;
 }
 
 export type LifecycleEvent =

@@ -111,7 +111,7 @@ test("dead-letter filters: subject pattern or part, listener part, reason, UTC t
 
 test("the activity observer keeps wall-clock buckets of handled, failed and dead-lettered", () => {
   const observer = new ListenerActivityObserver();
-  const info = { id: "A.on", subject: "a", queueGroup: undefined };
+  const info = { id: "A.on", subject: "a", queueGroup: undefined, running: 0 };
   const delivery = {} as Delivery;
   observer.outcome(info, delivery, { kind: "handled" });
   observer.outcome(info, delivery, { kind: "failed", reason: "handler-error", error: new Error("boom"), code: "E_BOOM", next: "dead-letter" });

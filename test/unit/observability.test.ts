@@ -46,12 +46,27 @@ class ThingListener {
   }
 }
 
+const HELD_SUBJECT = `${uniqueName("unit-obs")}.held`;
+const heldStarted = new Collector<string>();
+let releaseHeld: () => void = () => undefined;
+const heldGate = () => new Promise<void>((resolve) => (releaseHeld = resolve));
+let gate = heldGate();
+
+@injectable()
+class HeldListener {
+  @Listen(HELD_SUBJECT)
+  async onHeld(data: { id: string }): Promise<void> {
+    heldStarted.push(data.id);
+    await gate;
+  }
+}
+
 let cwd: string;
 before(async () => (cwd = await mkdtemp(path.join(os.tmpdir(), "nats-events-obs-"))));
 after(async () => rm(cwd, { recursive: true, force: true }));
 
 describe("ObserverSet: observers see outcomes and cannot change them", () => {
-  const listener = { id: "L.m", subject: "a.b", queueGroup: undefined };
+  const listener = { id: "L.m", subject: "a.b", queueGroup: undefined, running: 0 };
   const delivery = {} as Delivery;
 
   test("a wrapper that never calls run, one that returns another value, and one that throws: the operation runs once and its own result stands", async () => {
@@ -190,6 +205,26 @@ describe("metrics option", () => {
     assert.match(text, new RegExp(`^nats_events_failed_total\\{subject="${SUBJECT}",listener="ThingListener.onThing",reason="handler-error"\\} 1$`, "m"));
     assert.match(text, new RegExp(`^nats_events_published_total\\{subject="${SUBJECT}"\\} 2$`, "m"));
     assert.deepEqual(observed, ["handled", "failed", "dead-lettered"], "user observers get the same outcomes");
+  });
+
+  test("the in-flight gauge counts the handler calls running at scrape time", async () => {
+    const registry = new Registry();
+    const bus = new EventBus();
+    await bus.connect({ transport: "memory", env: {}, cwd, logger: silent, metricsRegistry: registry });
+    await bus.listen([HeldListener]);
+    const gauge = async () => {
+      const line = (await registry.metrics()).split("\n").find((text) => text.startsWith(`nats_events_handlers_in_flight{subject="${HELD_SUBJECT}"`));
+      return Number(line?.split(" ").at(-1));
+    };
+    assert.equal(await gauge(), 0, "the series exists at 0 before the first message");
+    await bus.publish(HELD_SUBJECT, { id: "a" });
+    await bus.publish(HELD_SUBJECT, { id: "b" });
+    await heldStarted.waitForCount(2, 5_000, "both held handlers started");
+    assert.equal(await gauge(), 2);
+    releaseHeld();
+    await bus.drain();
+    assert.equal(await gauge(), 0);
+    gate = heldGate();
   });
 });
 
