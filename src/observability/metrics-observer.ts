@@ -24,7 +24,8 @@ interface ListenerSeries {
 /** Counts what the bus does into the Prometheus metrics of busMetrics(). */
 export class MetricsObserver implements BusObserver {
   readonly #series = new Map<ListenerInfo, ListenerSeries>();
-  readonly #published = new Map<string, { inc(): void }>();
+  /** Publishes accepted per subject label: plain numbers, pushed like `handled` (prom-client's inc() hashes labels on every call). */
+  readonly #published = new Map<string, { count: number; reported: number }>();
   readonly #consumers = new Set<string>();
 
   constructor(
@@ -41,6 +42,10 @@ export class MetricsObserver implements BusObserver {
       if (delta > 0) this.metrics.handled.inc(series.labels, delta);
       series.handledReported = series.handled;
       this.metrics.inFlight.set(series.labels, listener.running);
+    }
+    for (const [subject, tally] of this.#published) {
+      if (tally.count > tally.reported) this.metrics.published.inc({ subject }, tally.count - tally.reported);
+      tally.reported = tally.count;
     }
     pushTallies(this.metrics.handlerDuration, this.#tallies());
   };
@@ -65,9 +70,9 @@ export class MetricsObserver implements BusObserver {
   published(subject: string, error: unknown): void {
     const label = this.subjectLabel(subject);
     if (error === undefined) {
-      let counter = this.#published.get(label);
-      if (!counter) this.#published.set(label, (counter = this.metrics.published.labels(label)));
-      counter.inc();
+      const tally = this.#published.get(label);
+      if (tally) tally.count++;
+      else this.#published.set(label, { count: 1, reported: 0 });
     } else {
       this.metrics.publishErrors.inc({ subject: label, code: errorCodeOf(error) });
     }

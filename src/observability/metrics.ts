@@ -80,7 +80,7 @@ function createMetrics(registry: Registry): BusMetrics {
     existing<Gauge<L>>(name) ?? new Gauge<L>({ name, help, labelNames, registers, ...(flushed && { collect }) });
   return {
     beforeCollect,
-    published: counter(MetricNames.published, "Messages accepted by the transport, by subject pattern.", ["subject"]),
+    published: counter(MetricNames.published, "Messages accepted by the transport, by subject pattern.", ["subject"], true),
     publishErrors: counter(MetricNames.publishErrors, "Publishes the transport refused, by subject pattern and error code.", ["subject", "code"]),
     handled: counter(MetricNames.handled, "Messages whose handler succeeded, by @Listen subject and listener.", ["subject", "listener"], true),
     failed: counter(MetricNames.failed, "Handler failures (each failed delivery counts) and undecodable messages.", ["subject", "listener", "reason"]),

@@ -162,6 +162,8 @@ export class NatsCoreTransport implements Transport {
 
   async subscribe(spec: SubscriptionSpec, deliver: Deliver): Promise<Subscription> {
     const connection = this.connection;
+    // What was published before this call goes out before the subscription exists on the server.
+    this.#batch.handOver();
     try {
       const subscription = connection.subscribe(spec.subject, {
         queue: spec.queueGroup,
@@ -170,7 +172,6 @@ export class NatsCoreTransport implements Transport {
           if (!err) void deliver(new NatsDelivery(msg, this.#batch));
         },
       });
-      this.#batch.handOver();
       // A round trip makes the server's permission check (and the interest) visible before we say "subscribed".
       await connection.flush();
       return {

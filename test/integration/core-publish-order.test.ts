@@ -66,7 +66,28 @@ class PublishThenReply {
   }
 }
 
+const lateListened = new Collector<number>();
+
+@injectable()
+class LateListener {
+  @Listen(`ord.${run}.late`)
+  handle(n: number): void {
+    lateListened.push(n);
+  }
+}
+
 describe("core publish: batching keeps the order and loses nothing", () => {
+  test("a publish made before a listener subscribes does not reach it (as without batching: core NATS keeps nothing)", async () => {
+    const bus = await connectedBus();
+    void bus.publish(`ord.${run}.late`, 1);
+    await bus.listen([LateListener]);
+    await bus.publish(`ord.${run}.late`, 2);
+    await lateListened.waitForCount(1, WAIT_MS, "the message published after listen()");
+    // A round trip on the listener's connection: anything still on its way would have arrived.
+    await bus.request(`svc.${run}.nobody`, 0, { timeout: 200 }).catch(() => undefined);
+    assert.deepEqual(lateListened.items, [2]);
+  });
+
   test("publishes not awaited, then a request: the events are on the wire before the request", async () => {
     const bus = await connectedBus();
     const wire = await wireLog(`ord.${run}.a`, `svc.${run}.ask`);
@@ -96,23 +117,16 @@ describe("core publish: batching keeps the order and loses nothing", () => {
     assert.match(answer!, /^\S+ \{"n":7\}$/);
   });
 
-  test("publishes not awaited, then close(): every one is delivered", async () => {
-    const bus = await connectedBus();
-    const wire = await wireLog(`ord.${run}.close`);
-    for (let n = 1; n <= 50; n++) void bus.publish(`ord.${run}.close`, n);
-    await bus.close();
-    const got = await wire.waitForCount(50, WAIT_MS, "the 50 events published just before close()");
-    assert.deepEqual(got, Array.from({ length: 50 }, (_, index) => `close ${index + 1}`));
-  });
-
-  test("publishes not awaited, then drain(): every one is delivered", async () => {
-    const bus = await connectedBus();
-    const wire = await wireLog(`ord.${run}.drain`);
-    for (let n = 1; n <= 50; n++) void bus.publish(`ord.${run}.drain`, n);
-    await bus.drain();
-    const got = await wire.waitForCount(50, WAIT_MS, "the 50 events published just before drain()");
-    assert.deepEqual(got, Array.from({ length: 50 }, (_, index) => `drain ${index + 1}`));
-  });
+  for (const end of ["close", "drain"] as const) {
+    test(`publishes not awaited, then ${end}(): every one is delivered`, async () => {
+      const bus = await connectedBus();
+      const wire = await wireLog(`ord.${run}.${end}`);
+      for (let n = 1; n <= 50; n++) void bus.publish(`ord.${run}.${end}`, n);
+      await bus[end]();
+      const got = await wire.waitForCount(50, WAIT_MS, `the 50 events published just before ${end}()`);
+      assert.deepEqual(got, Array.from({ length: 50 }, (_, index) => `${end} ${index + 1}`));
+    });
+  }
 
   test("5,000 awaited publishes in one chain of microtasks (several batches) arrive whole and in order", async () => {
     const bus = await connectedBus();
