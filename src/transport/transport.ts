@@ -178,6 +178,12 @@ export function singleCopy(holder: string): ReplicationState {
 /** The receipt of transports that store nothing. */
 export const NOT_STORED: PublishReceipt = Object.freeze({ duplicate: false });
 
+/**
+ * What a transport's publish() returns when it accepted the message before returning (core NATS):
+ * this very promise, so the bus can report the publish at once instead of waiting a microtask for it.
+ */
+export const ACCEPTED: Promise<PublishReceipt> = Promise.resolve(NOT_STORED);
+
 /** What the transport said about an accepted message. */
 export interface PublishReceipt {
   /** The server had already stored a message with the same msgId within its window. */
