@@ -80,6 +80,10 @@ export const ErrorCodes = {
   STREAM_UNAVAILABLE: "EB_ERR_STREAM_UNAVAILABLE",
   /** A request was sent to a subject a JetStream stream captures: the stream would store it and answer with its PubAck, not a responder. */
   REQUEST_TO_STREAM: "EB_ERR_REQUEST_TO_STREAM",
+  /** A publish option has a bad value (a negative delayMs, both delayMs and at, an invalid Date, a ttlMs not in whole seconds), or the transport cannot honour it (a delay or TTL on a transport that stores nothing). Nothing was sent. */
+  PUBLISH_OPTION: "EB_ERR_PUBLISH_OPTION",
+  /** A delayed publish or a per-message TTL went to a subject whose stream does not allow it (its allowSchedules / allowMessageTtl stream option, or the stream on the server not provisioned with it yet). */
+  STREAM_FEATURE: "EB_ERR_STREAM_FEATURE",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -188,6 +192,51 @@ export class StreamUnavailableError extends EventBusError {
     this.msgId = details.msgId;
     this.mayBeStored = details.mayBeStored;
     this.attempts = details.attempts;
+  }
+}
+
+/**
+ * A publish option (`option`: "delayMs", "at", "ttlMs") has a bad value or cannot be honoured
+ * by the transport in use. Nothing was sent to `subject`.
+ */
+export class PublishOptionError extends EventBusError {
+  override name = "PublishOptionError";
+  readonly subject: string;
+  readonly option: string;
+
+  constructor(subject: string, option: string, problem: string) {
+    super(ErrorCodes.PUBLISH_OPTION, `publish to "${subject}": option "${option}" ${problem}`);
+    this.subject = subject;
+    this.option = option;
+  }
+}
+
+/**
+ * `subject` was published with a delay or a TTL, and `stream` (the stream that captures it)
+ * does not allow that: set `streamOption` (allowSchedules / allowMessageTtl) on it in the
+ * `streams` option and provision, or (`onServer`) the configuration has it and the stream on
+ * the server was not provisioned with it yet.
+ */
+export class StreamFeatureError extends EventBusError {
+  override name = "StreamFeatureError";
+  readonly subject: string;
+  readonly stream: string;
+  readonly streamOption: string;
+
+  constructor(details: { subject: string; stream: string; streamOption: string; publishOption: string; onServer: boolean; cause?: unknown }) {
+    const { subject, stream, streamOption, publishOption } = details;
+    super(
+      ErrorCodes.STREAM_FEATURE,
+      details.onServer
+        ? `publish to "${subject}" with ${publishOption}: stream "${stream}" on the server does not have ${streamOption} yet (the configuration asks for it); ` +
+            `run nats-events provision (or start the listeners once) so provisioning adds it`
+        : `publish to "${subject}" with ${publishOption}: stream "${stream}" does not allow it; set ${streamOption}: true on stream "${stream}" in the "streams" option, ` +
+            `then provision (nats-events provision, or the listeners' start)`,
+      { cause: details.cause },
+    );
+    this.subject = subject;
+    this.stream = stream;
+    this.streamOption = streamOption;
   }
 }
 

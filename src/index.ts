@@ -8,7 +8,7 @@ export { defaultOptions, type EventBusOptions, type EventBusOptionsInput, type T
 export { ErrorCodes, EventBusError, NonRetryableError, RemoteError, ValidationError, isEventBusError, type ErrorCode, type ValidationIssue } from "./errors.js";
 export { ServerVersionError } from "./errors.js";
 export { SERVER_FEATURES, serverSupports, type ServerFeature } from "./transport/server-capabilities.js";
-export { StreamUnavailableError } from "./errors.js";
+export { StreamUnavailableError, PublishOptionError, StreamFeatureError } from "./errors.js";
 export type { ReplicationState, ReplicaState } from "./transport/transport.js";
 export type { Codec } from "./codec/codec.js";
 export { JsonCodec, type JsonCodecOptions } from "./codec/json-codec.js";

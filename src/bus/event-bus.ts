@@ -23,6 +23,7 @@ import { StatusTracker } from "../transport/status-tracker.js";
 import type { BusStatus, MessageHeaders, ProvisionChange, ProvisionProgress, PublishReceipt, SubscriptionSpec, Transport } from "../transport/transport.js";
 import { remoteErrorOf } from "./error-reply.js";
 import { loadOptions } from "./load-options.js";
+import { checkPublishTiming } from "./publish-timing.js";
 import { redactCredentials, withoutCredentials, type EventBusOptions, type EventBusOptionsInput } from "./options.js";
 
 export interface ConnectOptions extends EventBusOptionsInput {
@@ -64,10 +65,39 @@ export interface BusHealth {
   readonly listeners: readonly ListenerHealth[];
 }
 
-export interface PublishOptions {
+/**
+ * The options of one publish. `delayMs` and `at` exclude each other (in the types, and at run
+ * time with EB_ERR_PUBLISH_OPTION for untyped callers).
+ */
+export type PublishOptions = PublishOptionsBase & (DelayFor | DelayUntil);
+
+interface DelayFor {
+  /**
+   * Deliver to listeners no earlier than this many milliseconds from now; the message is stored
+   * durably meanwhile. JetStream (nats-server 2.12, the stream's `allowSchedules`) and the testing
+   * kit's store (on its TestClock). Not with `at`.
+   */
+  delayMs?: number;
+  at?: never;
+}
+
+interface DelayUntil {
+  /** Deliver to listeners no earlier than this time (a time already past: at once). Like `delayMs`; not with it. */
+  at?: Date;
+  delayMs?: never;
+}
+
+interface PublishOptionsBase {
   headers?: MessageHeaders;
   /** JetStream: deduplication id (Nats-Msg-Id); a repeat within the stream's window is not stored again. */
   msgId?: string;
+  /**
+   * The stream removes the message this long after storing it (a delayed message: after it is
+   * due), whether or not a listener has handled it: one nobody acked by then is gone and never
+   * delivered again. Whole seconds (1000, 2000...). JetStream (nats-server 2.11, the stream's
+   * `allowMessageTtl`) and the testing kit's store.
+   */
+  ttlMs?: number;
 }
 
 /**
@@ -195,6 +225,7 @@ export class EventBus {
       const subject = contract ? contract.subject : (target as string);
       assertPublishSubject(subject);
       const connected = this.#require(`publish to "${subject}"`);
+      if (options.delayMs !== undefined || options.at !== undefined || options.ttlMs !== undefined) checkPublishTiming(subject, options, connected.transport);
       if (contract === undefined && connected.wire.plain) return send(connected, subject, connected.codec.encode(data, subject), options);
       return this.#publishChecked(connected, contract, subject, data, options);
     } catch (err) {
@@ -321,7 +352,7 @@ export class EventBus {
     const changes = await transport.provision(listenerRegistry.all(classes).map(subscriptionSpecOf), { dryRun, onProgress });
     for (const change of changes) {
       const fields = { kind: change.kind, name: change.name, detail: change.detail };
-      if (change.refused) logger.warn({ ...fields, refused: change.refused }, `kept ${change.kind} settings that the configuration would weaken (set allowWeakening: true on the stream to allow)`);
+      if (change.refused) logger.warn({ ...fields, refused: change.refused }, `kept ${change.kind} settings that the configuration would weaken (set allowWeakening: true on the stream to allow) or that nats-server cannot change`);
       if (change.action === "unavailable") logger.warn(fields, `${change.kind} not available now; its listeners wait for it`);
       else if (change.action !== "unchanged") logger.info(fields, `${dryRun ? "would " : ""}${change.action} ${change.kind}`);
     }

@@ -18,7 +18,9 @@ export class EventPublisher {
    * defineEvent) or a subject string; the data is type-checked against the contract and
    * validated by its schema at run time. Throws (nothing sent) EB_ERR_VALIDATION for data
    * the schema rejects, EB_ERR_ENCODE for values the codec cannot encode,
-   * EB_ERR_PAYLOAD_TOO_LARGE over the server's max_payload, EB_ERR_INVALID_SUBJECT for bad subjects.
+   * EB_ERR_PAYLOAD_TOO_LARGE over the server's max_payload, EB_ERR_INVALID_SUBJECT for bad subjects,
+   * EB_ERR_PUBLISH_OPTION for a bad delayMs/at/ttlMs (or one the transport cannot honour),
+   * EB_ERR_STREAM_FEATURE when the subject's stream does not allow it, EB_ERR_SERVER_VERSION on a server too old for it.
    */
   publish<const S extends SubjectArg>(subject: S & CheckedSubject<S>, ...args: DataArgs<S, PublishOptions>): Promise<PublishReceipt>;
   // Explicit parameters, not a rest array: this sits on every publish.

@@ -56,6 +56,18 @@ export interface StreamOptions {
    * are (and reported) unless this is true. Fields left out are never changed.
    */
   allowWeakening?: boolean;
+  /**
+   * Allow delayed publishes (`publish(subject, data, { delayMs })` or `{ at }`) to the stream's
+   * subjects: provisioning sets the stream's `allow_msg_schedules` and adds the subject its
+   * schedules wait on (`_EB_SCHEDULE.<name>.>`). Needs nats-server 2.12. The server cannot turn
+   * it off again: `false` on a stream that has it is reported and kept.
+   */
+  allowSchedules?: boolean;
+  /**
+   * Allow a per-message TTL (`publish(subject, data, { ttlMs })`): provisioning sets the
+   * stream's `allow_msg_ttl`. Needs nats-server 2.11. The server cannot turn it off again.
+   */
+  allowMessageTtl?: boolean;
 }
 
 /**

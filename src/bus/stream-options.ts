@@ -1,6 +1,6 @@
 import { subjectProblem } from "../subject.js";
 
-const STREAM_KEYS = new Set(["name", "subjects", "storage", "retention", "maxAgeMs", "maxBytes", "maxMsgs", "replicas", "duplicateWindowMs", "allowWeakening"]);
+const STREAM_KEYS = new Set(["name", "subjects", "storage", "retention", "maxAgeMs", "maxBytes", "maxMsgs", "replicas", "duplicateWindowMs", "allowWeakening", "allowSchedules", "allowMessageTtl"]);
 const STREAM_NAME = /^[A-Za-z0-9_-]+$/;
 
 /** Checks the `streams` option; the first problem names the stream and the field. */
@@ -26,7 +26,9 @@ export function streamsProblem(value: unknown): string | undefined {
     if (entry.retention !== undefined && !["limits", "interest", "workqueue"].includes(entry.retention as string)) {
       return `${named}: "retention" must be "limits", "interest" or "workqueue"`;
     }
-    if (entry.allowWeakening !== undefined && typeof entry.allowWeakening !== "boolean") return `${named}: "allowWeakening" must be true or false`;
+    for (const flag of ["allowWeakening", "allowSchedules", "allowMessageTtl"]) {
+      if (entry[flag] !== undefined && typeof entry[flag] !== "boolean") return `${named}: "${flag}" must be true or false`;
+    }
     for (const field of ["maxAgeMs", "maxBytes", "maxMsgs", "replicas", "duplicateWindowMs"]) {
       const number = entry[field];
       if (number !== undefined && (!Number.isInteger(number) || (number as number) < (field === "replicas" ? 1 : 0))) {

@@ -36,7 +36,10 @@ addConnectionFlags(
     .command("publish")
     .description("publish one JSON event, e.g. nats-events publish order.created '{\"id\":1}'")
     .argument("<subject>", "subject to publish to")
-    .argument("[json]", "payload as JSON (omit for an empty message)"),
+    .argument("[json]", "payload as JSON (omit for an empty message)")
+    .option("--delay <duration>", "deliver to listeners no earlier than this from now: 90s, 15m, 2h, 1d (jetstream, nats-server >= 2.12, stream allowSchedules)")
+    .option("--at <time>", "deliver to listeners no earlier than this ISO 8601 time (like --delay)")
+    .option("--ttl <duration>", "the stream removes the message after this, handled or not: 30s, 5m... (jetstream, nats-server >= 2.11, stream allowMessageTtl)"),
 ).action(publishCommand);
 
 addConnectionFlags(

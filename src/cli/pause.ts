@@ -5,6 +5,7 @@ import { createLogger } from "../logger.js";
 import { pauseConsumer, resumeConsumer, type PauseState, type PauseTarget } from "../transport/jetstream/consumer-pause.js";
 import { JetStreamTransport } from "../transport/jetstream/jetstream-transport.js";
 import { codeOptionsFrom, connectOptionsFrom, type ConnectionFlags } from "./connection-flags.js";
+import { durationMs } from "./durations.js";
 import { listenerRows, type ListenerRow } from "./listener-rows.js";
 import { loadConfiguredListeners } from "./load-listener-modules.js";
 import { formatTable } from "./table.js";
@@ -31,8 +32,8 @@ export async function resumeCommand(name: string, modules: string[], flags: Paus
  * duration from now ("90s", "15m", "2h", "1d"). It must lie in the future.
  */
 export function parseUntil(text: string, now: number = Date.now()): Date {
-  const duration = /^(\d+)(s|m|h|d)$/.exec(text.trim());
-  const at = duration ? now + Number(duration[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[duration[2] as "s" | "m" | "h" | "d"] : Date.parse(text);
+  const duration = durationMs(text);
+  const at = duration !== undefined ? now + duration : Date.parse(text);
   if (Number.isNaN(at)) {
     throw new EventBusError(ErrorCodes.CONFIG, `--until "${text}" is neither an ISO 8601 time (2026-12-24T18:00:00Z) nor a duration from now (90s, 15m, 2h, 1d)`);
   }

@@ -1,7 +1,8 @@
-import { EventBus } from "../bus/event-bus.js";
+import { EventBus, type PublishOptions } from "../bus/event-bus.js";
 import { ErrorCodes, EventBusError, describeError } from "../errors.js";
 import { createLogger } from "../logger.js";
 import { connectOptionsFrom, type ConnectionFlags } from "./connection-flags.js";
+import { durationMs } from "./durations.js";
 
 function parsePayload(json: string | undefined): unknown {
   if (json === undefined) return undefined;
@@ -23,10 +24,35 @@ async function withBus<T>(flags: ConnectionFlags, use: (bus: EventBus) => Promis
   }
 }
 
-export async function publishCommand(subject: string, json: string | undefined, flags: ConnectionFlags): Promise<void> {
+export interface PublishFlags extends ConnectionFlags {
+  delay?: string;
+  at?: string;
+  ttl?: string;
+}
+
+/** `nats-events publish`; `--delay`/`--at` and `--ttl` become the publish options delayMs/at and ttlMs (checked by the bus). */
+export async function publishCommand(subject: string, json: string | undefined, flags: PublishFlags): Promise<void> {
   const data = parsePayload(json);
-  await withBus(flags, (bus) => bus.publish(subject, data));
-  process.stdout.write(`published to ${subject}\n`);
+  const options = {
+    ...(flags.delay !== undefined && { delayMs: durationFlag("--delay", flags.delay) }),
+    ...(flags.at !== undefined && { at: timeFlag(flags.at) }),
+    ...(flags.ttl !== undefined && { ttlMs: durationFlag("--ttl", flags.ttl) }),
+  } as PublishOptions;
+  await withBus(flags, (bus) => bus.publish(subject, data, options));
+  const due = options.at ?? (options.delayMs === undefined ? undefined : new Date(Date.now() + options.delayMs));
+  process.stdout.write(`published to ${subject}${due ? `, for delivery from ${due.toISOString()}` : ""}\n`);
+}
+
+function durationFlag(flag: string, text: string): number {
+  const ms = durationMs(text);
+  if (ms === undefined) throw new EventBusError(ErrorCodes.CONFIG, `${flag} "${text}" is not a duration (90s, 15m, 2h, 1d)`);
+  return ms;
+}
+
+function timeFlag(text: string): Date {
+  const at = new Date(text);
+  if (Number.isNaN(at.getTime())) throw new EventBusError(ErrorCodes.CONFIG, `--at "${text}" is not an ISO 8601 time (2026-12-24T18:00:00Z)`);
+  return at;
 }
 
 export async function requestCommand(subject: string, json: string | undefined, flags: ConnectionFlags & { timeout: string }): Promise<void> {

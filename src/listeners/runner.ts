@@ -4,7 +4,7 @@ import { Wire } from "../contracts/wire.js";
 import { backoffDelayMs } from "../backoff.js";
 import { errorReplyHeaders } from "../bus/error-reply.js";
 import type { RetryPolicy } from "../bus/options.js";
-import { MessageEventContext, runWithEventContext, type EventContext } from "../context/event-context.js";
+import { MessageEventContext, runWithEventContext } from "../context/event-context.js";
 import { ErrorCodes, EventBusError, NonRetryableError, describeError } from "../errors.js";
 import { HANDLED, errorCodeOf, type ListenerInfo } from "../observability/observer.js";
 import type { ObserverSet } from "../observability/observer-set.js";
@@ -142,8 +142,9 @@ export class ListenerRunner {
       const call: ListenerCall = { info, retry, handler };
       const subscription = await this.deps.transport.subscribe(subscriptionSpec, (delivery) =>
         limit.run(() => {
-          const event = new MessageEventContext(delivery);
-          return runWithEventContext(event, () => this.#handle(call, delivery, contracts(delivery.subject), event));
+          const contract = contracts(delivery.subject);
+          const context = new DeliveryContext(delivery, info.id, this.deps.wire, contract);
+          return runWithEventContext(context, () => this.#handle(call, delivery, contract, context));
         }),
       );
       const active: ActiveListener = { spec, info, subscription, limit };
@@ -185,7 +186,7 @@ export class ListenerRunner {
    * microtask and, on Node 20, the AsyncLocalStorage promise hooks: bench scenario 1). A
    * promise is returned only when something is asynchronous (the handler, a schema, the ack).
    */
-  #handle(call: ListenerCall, delivery: Delivery, contract: AnyContract | undefined, event: EventContext): void | Promise<void> {
+  #handle(call: ListenerCall, delivery: Delivery, contract: AnyContract | undefined, context: DeliveryContext): void | Promise<void> {
     const { info: listener } = call;
     let data: unknown;
     try {
@@ -193,24 +194,23 @@ export class ListenerRunner {
     } catch (err) {
       return this.#poison(listener, delivery, "undecodable", err);
     }
-    if (!contract) return this.#call(call, delivery, contract, data, event);
+    if (!contract) return this.#call(call, delivery, data, context);
     let valid: unknown;
     try {
       valid = Wire.validateIncoming(contract, data, delivery.subject, `consumed by ${listener.id}; the handler was not called`);
     } catch (err) {
       return this.#poison(listener, delivery, "invalid", err);
     }
-    if (!(valid instanceof Promise)) return this.#call(call, delivery, contract, valid, event);
+    if (!(valid instanceof Promise)) return this.#call(call, delivery, valid, context);
     return valid.then(
-      (checked: unknown) => this.#call(call, delivery, contract, checked, event),
+      (checked: unknown) => this.#call(call, delivery, checked, context),
       (err: unknown) => this.#poison(listener, delivery, "invalid", err),
     );
   }
 
   /** Calls the handler (inside the observers' wrappers, timed when someone wants the time), then settles the outcome. */
-  #call({ info: listener, retry, handler }: ListenerCall, delivery: Delivery, contract: AnyContract | undefined, data: unknown, event: EventContext): void | Promise<void> {
+  #call({ info: listener, retry, handler }: ListenerCall, delivery: Delivery, data: unknown, context: DeliveryContext): void | Promise<void> {
     const { observers } = this.deps;
-    const context = new DeliveryContext(delivery, listener.id, this.deps.wire, contract, event);
     observers.handlerStarted(listener, delivery);
     listener.running++;
     const started = observers.timesHandlers ? performance.now() : 0;
@@ -321,7 +321,11 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null | undefined)?.then === "function";
 }
 
-class DeliveryContext implements MessageContext {
+/**
+ * One delivery as its handler sees it (`ctx`), and the event context its handler runs in (what
+ * publishes made there copy into their headers): one object per message, not two.
+ */
+class DeliveryContext extends MessageEventContext implements MessageContext {
   replied = false;
 
   constructor(
@@ -329,15 +333,8 @@ class DeliveryContext implements MessageContext {
     readonly listener: string,
     private readonly wire: Wire,
     private readonly contract: AnyContract | undefined,
-    /** The message's event context (the one the handler runs in). */
-    private readonly event: EventContext,
-  ) {}
-
-  get correlationId(): string {
-    return this.event.correlationId;
-  }
-  get traceparent(): string | undefined {
-    return this.event.traceparent;
+  ) {
+    super(delivery);
   }
 
   get subject(): string {

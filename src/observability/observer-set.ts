@@ -1,4 +1,4 @@
-import type { Delivery } from "../transport/transport.js";
+import { ACCEPTED, type Delivery } from "../transport/transport.js";
 import type { BusObserver, DeliveryOutcome, LifecycleEvent, ListenerInfo } from "./observer.js";
 
 type Method = keyof BusObserver;
@@ -74,7 +74,10 @@ export class ObserverSet {
   publish<T>(subject: string, run: () => Promise<T>): Promise<T> {
     const wrappers = this.#wrapPublish.active();
     const result = wrappers.length === 0 ? run() : wrapAll(wrappers, run, (observer, inner) => observer.wrapPublish!(subject, inner));
-    if (this.#published.length > 0) {
+    if (this.#published.length === 0) return result;
+    // Accepted before publish() returned: report it now (no closures, no microtask per message).
+    if (result === ACCEPTED) this.#reportPublished(subject, undefined);
+    else {
       result.then(
         () => this.#reportPublished(subject, undefined),
         (error: unknown) => this.#reportPublished(subject, error),
@@ -101,7 +104,13 @@ export class ObserverSet {
   }
 
   #reportPublished(subject: string, error: unknown): void {
-    for (const observer of this.#published) guard(() => observer.published!(subject, error));
+    for (const observer of this.#published) {
+      try {
+        observer.published!(subject, error);
+      } catch {
+        // as in outcome()
+      }
+    }
   }
 }
 

@@ -2,6 +2,7 @@ import { defaultOptions } from "../bus/options.js";
 import { ErrorCodes, EventBusError } from "../errors.js";
 import type { MemoryMembership } from "./memory-consumer.js";
 import type { MemoryStreamStore } from "./memory-store.js";
+import { isDelayed } from "./stream-features.js";
 import { MemoryTransport } from "./memory.js";
 import type {
   BusStatus,
@@ -30,7 +31,7 @@ import { whenDelivered } from "./transport.js";
  */
 export class DurableMemoryTransport implements Transport {
   readonly name = "memory";
-  readonly features: TransportFeatures = { durable: true, redelivery: true, queueGroups: true, requestReply: true, exclusive: true };
+  readonly features: TransportFeatures = { durable: true, redelivery: true, queueGroups: true, requestReply: true, delayedDelivery: true, messageTtl: true, exclusive: true };
   readonly #core: MemoryTransport;
   readonly #memberships = new Set<MemoryMembership>();
 
@@ -59,9 +60,10 @@ export class DurableMemoryTransport implements Transport {
       throw new EventBusError(ErrorCodes.NOT_CONNECTED, `cannot publish to "${subject}": the memory transport is ${this.status}; call bus.connect() first`);
     }
     const headers = options.headers ?? {};
-    const receipt = this.store.store(subject, data, headers, options.msgId);
-    // Like a JetStream publish, a stored message also reaches plain core subscribers of its subject.
-    if (!receipt.duplicate) await this.#core.publish(subject, data, { headers });
+    const receipt = this.store.store(subject, data, headers, options.msgId, options);
+    // Like a JetStream publish, a stored message also reaches plain core subscribers of its subject
+    // (a delayed one does not: JetStream produces it inside the stream).
+    if (!receipt.duplicate && !isDelayed(options)) await this.#core.publish(subject, data, { headers });
     return receipt;
   }
 

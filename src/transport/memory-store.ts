@@ -6,10 +6,16 @@ import { MemoryConsumer } from "./memory-consumer.js";
 import { MemoryStream, type StoredMessage } from "./memory-stream.js";
 import { MemoryBroker } from "./memory.js";
 import { consumerName, noStreamError, streamCovering } from "./jetstream/provisioning.js";
-import { singleCopy, type ConsumerState, type MessageHeaders, type PublishReceipt, type StreamState, type SubscriptionSpec } from "./transport.js";
+import { SCHEDULE_SUBJECT_PREFIX } from "./jetstream/schedule-subjects.js";
+import { allowingStream, DELAYED_MSG_ID_HEADER, isDelayed, ttlHeaderValue } from "./stream-features.js";
+import { singleCopy, type ConsumerState, type MessageHeaders, type PublishReceipt, type SendOptions, type StreamState, type SubscriptionSpec } from "./transport.js";
 
-/** The stream that captures every subject when no `streams` are configured. */
-export const CATCH_ALL_STREAM: StreamOptions = { name: "EVENTS", subjects: [">"] };
+/**
+ * The stream that captures every subject when no `streams` are configured. It allows delayed
+ * publishes and TTLs: there is no configuration to check them against (with `streams`, each
+ * stream's allowSchedules / allowMessageTtl is checked as JetStream would).
+ */
+export const CATCH_ALL_STREAM: StreamOptions = { name: "EVENTS", subjects: [">"], allowSchedules: true, allowMessageTtl: true };
 
 /** One accepted publish, as the store saw it (duplicates included). */
 export interface PublishedRecord {
@@ -39,6 +45,8 @@ export class MemoryStreamStore {
   readonly #streamOptions: StreamOptions[];
   readonly #consumers = new Map<string, MemoryConsumer>();
   readonly #published: PublishedRecord[] = [];
+  /** Numbers the subjects delayed messages wait on (one per message, as on JetStream). */
+  #schedules = 0;
   /** Streams were configured (else one catch-all stream captures everything, request subjects included). */
   readonly #configured: boolean;
 
@@ -52,14 +60,50 @@ export class MemoryStreamStore {
     this.deadLetterStream = this.#streams[0]!;
   }
 
-  /** Stores a message in the stream that captures its subject; rejects with EB_ERR_NO_STREAM when none does. */
-  store(subject: string, data: Uint8Array, headers: MessageHeaders, msgId: string | undefined): PublishReceipt {
+  /**
+   * Stores a message in the stream that captures its subject; rejects with EB_ERR_NO_STREAM when
+   * none does, and with StreamFeatureError when `timing` asks for a delay or TTL the stream does
+   * not allow. A delayed message is held like JetStream holds a schedule (see #hold).
+   */
+  store(subject: string, data: Uint8Array, headers: MessageHeaders, msgId: string | undefined, timing: SendOptions = {}): PublishReceipt {
     const stream = this.#streamOf(subject, "publish");
-    const { seq, duplicate } = stream.append(subject, data, headers, msgId, this.clock.now());
+    if (isDelayed(timing) || timing.ttlMs !== undefined) allowingStream(subject, timing, stream.options, this.#streamOptions);
+    const { seq, duplicate } = isDelayed(timing) ? this.#hold(stream, subject, data, headers, msgId, timing) : this.#append(stream, subject, data, headers, msgId, timing.ttlMs);
     const receipt = { duplicate, stream: stream.name, seq };
     this.#published.push({ subject, data, headers, msgId, receipt });
-    if (!duplicate) for (const consumer of this.#consumers.values()) if (consumer.stream === stream) consumer.notify();
     return receipt;
+  }
+
+  #append(stream: MemoryStream, subject: string, data: Uint8Array, headers: MessageHeaders, msgId: string | undefined, ttlMs: number | undefined): { seq: number; duplicate: boolean } {
+    const stored = ttlMs === undefined ? headers : { ...headers, "Nats-TTL": ttlHeaderValue(ttlMs) };
+    const appended = stream.append(subject, data, stored, msgId, this.clock.now());
+    if (appended.duplicate) return appended;
+    if (ttlMs !== undefined) this.clock.schedule(ttlMs, () => stream.delete(appended.seq));
+    for (const consumer of this.#consumers.values()) if (consumer.stream === stream) consumer.notify();
+    return appended;
+  }
+
+  /**
+   * JetStream's schedule, in memory: the message takes a sequence number of the stream (msgId
+   * deduplicates it) and waits until it is due on the clock, then a copy is appended on its
+   * subject for the listeners, with the headers JetStream gives that copy (no Nats-Msg-Id;
+   * Eb-Msg-Id, Nats-Scheduler, Nats-Schedule-Next), and its TTL from then on. Unlike on JetStream
+   * the waiting message is not a stored message: the catch-all stream captures ">", and a
+   * listener on ">" must not receive schedules.
+   */
+  #hold(stream: MemoryStream, subject: string, data: Uint8Array, headers: MessageHeaders, msgId: string | undefined, timing: SendOptions): { seq: number; duplicate: boolean } {
+    const scheduleSubject = `${SCHEDULE_SUBJECT_PREFIX}.${stream.name}.${++this.#schedules}`;
+    const now = this.clock.now();
+    const due = timing.at ? timing.at.getTime() : now + timing.delayMs!;
+    const held = stream.reserve(msgId, now);
+    if (held.duplicate) return held;
+    const produce = () => {
+      const copy = { ...headers, ...(msgId !== undefined && { [DELAYED_MSG_ID_HEADER]: msgId }), "Nats-Scheduler": scheduleSubject, "Nats-Schedule-Next": "purge" };
+      this.#append(stream, subject, data, copy, undefined, timing.ttlMs);
+    };
+    if (due <= now) produce();
+    else this.clock.schedule(due - now, produce);
+    return held;
   }
 
   /**

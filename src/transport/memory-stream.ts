@@ -23,6 +23,8 @@ export const DEFAULT_DUPLICATE_WINDOW_MS = 2 * 60_000;
 export class MemoryStream {
   readonly name: string;
   readonly subjects: readonly string[];
+  /** Its configuration (what it allows: allowSchedules, allowMessageTtl). */
+  readonly options: StreamOptions;
   readonly #duplicateWindowMs: number;
   readonly #messages = new Map<number, StoredMessage>();
   readonly #msgIds = new Map<string, { seq: number; at: number }>();
@@ -31,6 +33,7 @@ export class MemoryStream {
   constructor(options: StreamOptions) {
     this.name = options.name;
     this.subjects = options.subjects;
+    this.options = options;
     this.#duplicateWindowMs = options.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS;
   }
 
@@ -39,14 +42,24 @@ export class MemoryStream {
   }
 
   append(subject: string, data: Uint8Array, headers: MessageHeaders, msgId: string | undefined, now: number): { seq: number; duplicate: boolean } {
+    const slot = this.reserve(msgId, now);
+    if (slot.duplicate) return slot;
+    // JetStream carries the dedupe id to consumers as the Nats-Msg-Id header.
+    const stored = msgId === undefined ? headers : { ...headers, "Nats-Msg-Id": msgId };
+    this.#messages.set(slot.seq, { stream: this.name, seq: slot.seq, subject, data, headers: stored, time: new Date(now) });
+    return slot;
+  }
+
+  /**
+   * A sequence number, with `msgId` entering the dedupe window, and no message stored under it
+   * (consumers skip it like a deleted one): where a delayed message waits until it is due.
+   */
+  reserve(msgId: string | undefined, now: number): { seq: number; duplicate: boolean } {
     if (msgId !== undefined) {
       const seen = this.#msgIds.get(msgId);
       if (seen && now - seen.at < this.#duplicateWindowMs) return { seq: seen.seq, duplicate: true };
     }
     const seq = ++this.#lastSeq;
-    // JetStream carries the dedupe id to consumers as the Nats-Msg-Id header.
-    const stored = msgId === undefined ? headers : { ...headers, "Nats-Msg-Id": msgId };
-    this.#messages.set(seq, { stream: this.name, seq, subject, data, headers: stored, time: new Date(now) });
     if (msgId !== undefined) this.#msgIds.set(msgId, { seq, at: now });
     return { seq, duplicate: false };
   }

@@ -29,13 +29,10 @@ import type {
   Transport,
   TransportFeatures,
 } from "./transport.js";
-import { NOT_STORED } from "./transport.js";
+import { ACCEPTED } from "./transport.js";
 import { pubAckReplyError } from "./pub-ack-reply.js";
 import { PublishBatch } from "./publish-batch.js";
 import type { Logger } from "../logger.js";
-
-/** What a core publish returns: one settled promise for all (nothing differs between them). */
-const SENT: Promise<PublishReceipt> = Promise.resolve(NOT_STORED);
 
 /** Core NATS: at-most-once, native queue groups and request-reply, nothing kept while no one listens. */
 export class NatsCoreTransport implements Transport {
@@ -105,7 +102,7 @@ export class NatsCoreTransport implements Transport {
       const max = connection.info?.max_payload;
       if (max !== undefined && overMaxPayload(data, headers, max)) throw tooLargeError(`cannot publish to "${subject}"`, data, headers, max);
       this.#batch.add(subject, data, headers ? toNatsHeaders(headers) : undefined);
-      return SENT;
+      return ACCEPTED;
     } catch (err) {
       return Promise.reject(err);
     }

@@ -13,6 +13,10 @@ export const SERVER_FEATURES = {
   "exclusive listeners": "2.11.0",
   /** "+TERM <reason>": older servers ignore the whole ack, so the reason is left out there. */
   "term with reason": "2.11.0",
+  /** Per-message TTL: the Nats-TTL header and the stream's allow_msg_ttl (ADR-43). */
+  "per-message TTL": "2.11.0",
+  /** Delayed delivery: a `Nats-Schedule: @at <time>` message and the stream's allow_msg_schedules (ADR-51). */
+  "message schedules": "2.12.0",
 } as const satisfies Record<string, string>;
 
 export type ServerFeature = keyof typeof SERVER_FEATURES;

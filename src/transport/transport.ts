@@ -18,6 +18,10 @@ export interface TransportFeatures {
   readonly redelivery: boolean;
   readonly queueGroups: boolean;
   readonly requestReply: boolean;
+  /** Holds a message until a later time (`SendOptions.delayMs` / `at`). Absent: false. */
+  readonly delayedDelivery?: boolean;
+  /** Removes a message from its stream after `SendOptions.ttlMs`. Absent: false. */
+  readonly messageTtl?: boolean;
   /** Exclusive listeners: one member of a queue group receives at a time, in order, and another takes over when it is gone. */
   readonly exclusive?: boolean;
 }
@@ -161,6 +165,15 @@ export interface SendOptions {
   readonly headers?: MessageHeaders;
   /** Deduplication id (Nats-Msg-Id) on transports that deduplicate. */
   readonly msgId?: string;
+  /**
+   * Transports with `features.delayedDelivery`: store the message now, deliver it to listeners
+   * once this many milliseconds have passed on the transport's clock (the bus checked the value).
+   */
+  readonly delayMs?: number;
+  /** Like `delayMs`, until this time (never both). */
+  readonly at?: Date;
+  /** Transports with `features.messageTtl`: the stream removes the message this long after storing it (whole seconds). */
+  readonly ttlMs?: number;
 }
 
 /** What holds one copy only reports (a server that is not clustered, or the in-process store): it leads, nobody follows. */
@@ -170,6 +183,12 @@ export function singleCopy(holder: string): ReplicationState {
 
 /** The receipt of transports that store nothing. */
 export const NOT_STORED: PublishReceipt = Object.freeze({ duplicate: false });
+
+/**
+ * What a transport's publish() returns when it accepted the message before returning (core NATS):
+ * this very promise, so the bus can report the publish at once instead of waiting a microtask for it.
+ */
+export const ACCEPTED: Promise<PublishReceipt> = Promise.resolve(NOT_STORED);
 
 /** What the transport said about an accepted message. */
 export interface PublishReceipt {

@@ -32,26 +32,36 @@ const CLUSTER_NAME = "nats-events-test";
  * other. Resolves once the cluster can place a stream on every node, so a test can create
  * R3 streams at once.
  */
+/**
+ * The route ports must be known before any node starts (each lists the others), so they are picked
+ * free and then bound by the servers: a test file running alongside may take one in between. Then
+ * the nodes are started again on other ports (a few times) instead of failing the test.
+ */
+async function startNodes(names: readonly string[], serverOptions: Omit<NatsClusterOptions, "size" | "readyTimeoutMs">): Promise<NatsServer[]> {
+  for (let attempt = 1; ; attempt++) {
+    const routePorts = await Promise.all(names.map(() => freePort()));
+    const started = await Promise.allSettled(
+      routePorts.map((port, index) =>
+        startNatsServer({
+          ...serverOptions,
+          jetstream: true,
+          serverName: names[index],
+          cluster: { name: CLUSTER_NAME, port, routes: routePorts },
+        }),
+      ),
+    );
+    const nodes = started.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+    const failed = started.find((result): result is PromiseRejectedResult => result.status === "rejected");
+    if (!failed) return nodes;
+    await Promise.all(nodes.map((node) => node.stop()));
+    if (attempt >= 3 || !/address already in use/i.test(String((failed.reason as Error)?.message))) throw failed.reason;
+  }
+}
+
 export async function startNatsCluster(options: NatsClusterOptions = {}): Promise<NatsCluster> {
   const { size = 3, readyTimeoutMs = 30_000, ...serverOptions } = options;
-  const routePorts = await Promise.all(Array.from({ length: size }, () => freePort()));
-  const names = routePorts.map((_, index) => `n${index + 1}`);
-  const started = await Promise.allSettled(
-    routePorts.map((port, index) =>
-      startNatsServer({
-        ...serverOptions,
-        jetstream: true,
-        serverName: names[index],
-        cluster: { name: CLUSTER_NAME, port, routes: routePorts },
-      }),
-    ),
-  );
-  const nodes = started.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
-  const failed = started.find((result): result is PromiseRejectedResult => result.status === "rejected");
-  if (failed) {
-    await Promise.all(nodes.map((node) => node.stop()));
-    throw failed.reason;
-  }
+  const names = Array.from({ length: size }, (_, index) => `n${index + 1}`);
+  const nodes = await startNodes(names, serverOptions);
 
   let stopping: Promise<void> | undefined;
   const cluster: NatsCluster = {

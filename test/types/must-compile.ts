@@ -35,6 +35,10 @@ export async function publishes(): Promise<void> {
   assertType<Equal<typeof untyped, { total: number }>>();
   const unknownReply = await events.request(dynamicSubject);
   assertType<Equal<typeof unknownReply, unknown>>();
+  // Delayed and expiring publishes (delayMs or at, and ttlMs).
+  await events.publish("types.plain", { n: 1 }, { delayMs: 60_000, ttlMs: 3_600_000, msgId: "n-1" });
+  await bus.publish(OrderCreated, order, { at: new Date(Date.now() + 60_000) });
+  await events.publishAll([{ subject: "types.plain", data: { n: 1 }, options: { at: new Date() } }]);
 }
 
 // Input and output types differ where the schema transforms or defaults.

@@ -31,6 +31,10 @@ export async function wrongPayloads(): Promise<void> {
   const quote = await events.request(QuoteRequested, { sku: "BOOK-1" });
   // @ts-expect-error: the reply has no such field
   void quote.currency;
+  // @ts-expect-error: delayMs and at exclude each other
+  await events.publish("types.plain", { n: 1 }, { delayMs: 1_000, at: new Date() });
+  // @ts-expect-error: at is a Date, not an ISO string
+  await bus.publish(OrderCreated, { id: "o-1", quantity: 1, placedAt: new Date(), items: [] }, { at: "2030-01-01T00:00:00Z" });
 }
 
 export async function unknownSubjects(): Promise<void> {

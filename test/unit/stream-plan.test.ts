@@ -1,8 +1,10 @@
 // What provisioning does to an existing stream: fields left out stay, changes that keep more
-// are made, changes that weaken it are refused unless allowWeakening (the rules the README lists).
+// are made, changes that weaken it are refused unless allowWeakening (the rules the README lists),
+// feature flags nats-server cannot turn off are never turned off.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { RetentionPolicy, StorageType, type StreamConfig } from "@nats-io/jetstream";
+import { withScheduleSubjects } from "../../src/transport/jetstream/schedule-subjects.js";
 import { planStreamUpdate } from "../../src/transport/jetstream/stream-plan.js";
 
 const NS = 1_000_000;
@@ -60,4 +62,26 @@ test("allowWeakening: true makes them, each marked as weakening", () => {
   assert.deepEqual(plan.changes, plan.weakens);
   assert.equal(plan.config.num_replicas, 1);
   assert.deepEqual(plan.config.subjects, ["order.>"]);
+});
+
+test("allowSchedules / allowMessageTtl: turned on (with the schedule subjects) on a stream without them; never turned off, allowWeakening or not", () => {
+  const on = planStreamUpdate(withScheduleSubjects({ name: "ORDERS", subjects: ["order.>", "legacy.>"], allowSchedules: true, allowMessageTtl: true }), existing);
+  assert.deepEqual(on.changes, [
+    "allow_msg_ttl: false -> true",
+    "allow_msg_schedules: false -> true",
+    `subjects: ["order.>","legacy.>"] -> ["order.>","legacy.>","_EB_SCHEDULE.ORDERS.>"]`,
+  ]);
+  assert.deepEqual([on.weakens, on.refused, on.impossible], [[], [], []]);
+  const flagged = { ...existing, allow_msg_ttl: true, allow_msg_schedules: true, subjects: on.config.subjects } as StreamConfig;
+  assert.deepEqual(planStreamUpdate({ name: "ORDERS", subjects: ["order.>"] }, flagged).impossible, [], "left out: kept as they are");
+  const off = planStreamUpdate({ name: "ORDERS", subjects: on.config.subjects, allowSchedules: false, allowMessageTtl: false, allowWeakening: true }, flagged);
+  assert.deepEqual(off.impossible, ["allow_msg_ttl: true -> false", "allow_msg_schedules: true -> false"]);
+  assert.deepEqual(off.changes, []);
+  assert.equal(off.config.allow_msg_schedules, true);
+  assert.deepEqual(planStreamUpdate({ name: "ORDERS", subjects: ["order.>"], allowSchedules: false }, existing).changes, [], "false on a stream without it (or a server that predates the field) is no change");
+});
+
+test("a stream whose own subjects already cover its schedule subjects gets none added", () => {
+  assert.deepEqual(withScheduleSubjects({ name: "ALL", subjects: [">"], allowSchedules: true }).subjects, [">"]);
+  assert.deepEqual(withScheduleSubjects({ name: "ALL", subjects: ["a.>"] }).subjects, ["a.>"], "only with allowSchedules");
 });

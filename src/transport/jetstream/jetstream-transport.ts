@@ -4,6 +4,7 @@ import type { EventBusOptions, StreamOptions } from "../../bus/options.js";
 import { ErrorCodes, EventBusError, describeError } from "../../errors.js";
 import { NatsCoreTransport, payloadTooLarge, toNatsHeaders } from "../nats-core.js";
 import { requestToStreamError } from "../pub-ack-reply.js";
+import { requireServerFeature } from "../server-capabilities.js";
 import type {
   BusStatus,
   ConnectionInfo,
@@ -30,7 +31,7 @@ import { inspectConsumers, inspectStreams } from "./inspect.js";
 import { consumerTarget, desiredStreams, noStreamError, provision, streamCovering, type ConsumerTarget } from "./provisioning.js";
 import { PinnedPull } from "./pinned-pull.js";
 import { checkRetryFitsDuplicateWindows, publishWhileUnavailable, type PublishRetryPolicy } from "./publish-retry.js";
-import { requireServerFeature } from "../server-capabilities.js";
+import { ServerStreamFlags, timedAttempt, timedPublish, timedPublishRefusal } from "./timed-publish.js";
 
 /**
  * JetStream: publish resolves after the server stored the message (PubAck);
@@ -40,11 +41,12 @@ import { requireServerFeature } from "../server-capabilities.js";
  */
 export class JetStreamTransport implements Transport {
   readonly name = "jetstream";
-  readonly features: TransportFeatures = { durable: true, redelivery: true, queueGroups: true, requestReply: true, exclusive: true };
+  readonly features: TransportFeatures = { durable: true, redelivery: true, queueGroups: true, requestReply: true, delayedDelivery: true, messageTtl: true, exclusive: true };
   readonly #core: NatsCoreTransport;
   readonly #streams: StreamOptions[];
   readonly #retry: PublishRetryPolicy;
   readonly #background: BackgroundStreams;
+  readonly #streamFlags = new ServerStreamFlags();
   #js: JetStreamClient | undefined;
   #jsm: JetStreamManager | undefined;
 
@@ -56,7 +58,7 @@ export class JetStreamTransport implements Transport {
     this.#streams = desiredStreams(options);
     this.#background = new BackgroundStreams(logger, async (name) => {
       const stream = this.#streams.find((candidate) => candidate.name === name)!;
-      const [change] = await provision(this.manager, [stream], [], { dryRun: false, streamsOnly: true });
+      const [change] = await provision(this.manager, [stream], [], { dryRun: false, streamsOnly: true, serverVersion: this.serverVersion() });
       return change?.action === "unavailable" ? change.detail : undefined;
     });
     this.#retry = { retryForMs: options.publishRetryMs, attemptTimeoutMs: options.publishTimeoutMs };
@@ -88,7 +90,7 @@ export class JetStreamTransport implements Transport {
     }
     if (!this.options.createStreamsOnConnect) return;
     try {
-      const changes = await provision(this.#jsm, this.#streams, [], { dryRun: false, streamsOnly: true });
+      const changes = await provision(this.#jsm, this.#streams, [], { dryRun: false, streamsOnly: true, serverVersion: this.serverVersion() });
       for (const change of changes.filter((c) => c.action === "unavailable")) this.#background.retry(change.name, change.detail);
     } catch (err) {
       await this.#core.close();
@@ -101,12 +103,18 @@ export class JetStreamTransport implements Transport {
     sendSoon: (subject, data) => this.#core.sendSoon(subject, data),
   };
 
-  /** Rides out a stream leader election by retrying with the same msgId (see publish-retry.ts). */
+  /**
+   * Rides out a stream leader election by retrying with the same msgId (see publish-retry.ts).
+   * delayMs/at/ttlMs: see timed-publish.ts (a delayed publish's receipt is where its schedule is stored).
+   */
   async publish(subject: string, data: Uint8Array, options: SendOptions = {}): Promise<PublishReceipt> {
     const js = this.#client();
+    const timed = options.delayMs !== undefined || options.at !== undefined || options.ttlMs !== undefined ? timedPublish(subject, options, this.#streams, this.serverVersion()) : undefined;
+    if (timed) await this.#streamFlags.require(this.manager, subject, options, timed);
     const headers = options.headers ? toNatsHeaders(options.headers) : undefined;
     try {
-      const ack = await publishWhileUnavailable((msgID, timeout) => js.publish(subject, data, { headers, msgID, timeout }), this.#retry, {
+      const attempt = timed ? timedAttempt(js, data, options, timed) : (msgID: string | undefined, timeout: number) => js.publish(subject, data, { headers, msgID, timeout });
+      const ack = await publishWhileUnavailable(attempt, this.#retry, {
         subject,
         msgId: options.msgId,
         streamOf: () => streamCovering(subject, this.#streams)?.name,
@@ -114,6 +122,8 @@ export class JetStreamTransport implements Transport {
       return { duplicate: ack.duplicate, stream: ack.stream, seq: ack.seq };
     } catch (err) {
       if (err instanceof EventBusError) throw err;
+      const refusal = timed && timedPublishRefusal(err, subject, options, timed);
+      if (refusal) throw refusal;
       const tooLarge = payloadTooLarge(err, `cannot publish to "${subject}"`, data, options.headers, this.#core.connection);
       if (tooLarge) throw tooLarge;
       // No stream on the subject looks, to nats.js, like "no responders" / "jetstream is not enabled".
@@ -170,7 +180,7 @@ export class JetStreamTransport implements Transport {
   /** (Re-)creates one consumer and its stream from the configuration; throws while the stream is unavailable. */
   async #provisionConsumer(target: ConsumerTarget): Promise<void> {
     const stream = this.#streams.find((candidate) => candidate.name === target.stream)!;
-    const changes = await provision(this.manager, [stream], [target], { dryRun: false });
+    const changes = await provision(this.manager, [stream], [target], { dryRun: false, serverVersion: this.serverVersion() });
     const down = changes.find((change) => change.action === "unavailable");
     if (down) throw new EventBusError(ErrorCodes.PROVISION, `${down.kind} "${down.name}": ${down.detail}`);
   }
@@ -188,7 +198,7 @@ export class JetStreamTransport implements Transport {
     }
     if (!this.#jsm) throw new EventBusError(ErrorCodes.NOT_CONNECTED, "cannot provision: the JetStream transport is not connected");
     this.#requireExclusive(durable);
-    return provision(this.#jsm, this.#streams, targets, { dryRun, onProgress });
+    return provision(this.#jsm, this.#streams, targets, { dryRun, onProgress, serverVersion: this.serverVersion() });
   }
 
   inspect(): Promise<StreamState[]> {

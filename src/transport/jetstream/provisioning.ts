@@ -3,6 +3,8 @@ import type { EventBusOptions, StreamOptions } from "../../bus/options.js";
 import { ErrorCodes, EventBusError, describeError } from "../../errors.js";
 import { subjectCovers } from "../../subject.js";
 import type { ProvisionChange, ProvisionProgress, SubscriptionSpec } from "../transport.js";
+import { requireServerFeature } from "../server-capabilities.js";
+import { withScheduleSubjects } from "./schedule-subjects.js";
 import { newStreamConfig, planStreamUpdate, type DesiredStream } from "./stream-plan.js";
 import { isUnavailable, jetStreamCause } from "./unavailable.js";
 
@@ -23,7 +25,8 @@ export interface ConsumerTarget {
 }
 
 /**
- * The streams the bus needs: the configured ones plus the dead-letter stream (limits
+ * The streams the bus needs: the configured ones (with the subjects their schedules wait on,
+ * see schedule-subjects.ts) plus the dead-letter stream (limits
  * retention, so dead letters can always be browsed), with as many replicas as the most
  * replicated configured stream unless `deadLetterReplicas` says otherwise.
  */
@@ -39,7 +42,7 @@ export function desiredStreams(options: EventBusOptions): DesiredStream[] {
     ...(options.deadLetterMaxAgeMs !== undefined && { maxAgeMs: options.deadLetterMaxAgeMs }),
     ...(options.deadLetterMaxBytes !== undefined && { maxBytes: options.deadLetterMaxBytes }),
   };
-  return [...options.streams, deadLetters];
+  return [...options.streams.map(withScheduleSubjects), deadLetters];
 }
 
 export function streamCovering(subject: string, streams: readonly StreamOptions[]): StreamOptions | undefined {
@@ -133,8 +136,10 @@ export async function provision(
   jsm: JetStreamManager,
   streams: readonly DesiredStream[],
   consumers: readonly ConsumerTarget[],
-  { dryRun, streamsOnly = false, onProgress }: { dryRun: boolean; streamsOnly?: boolean; onProgress?: ProvisionProgress },
+  { dryRun, streamsOnly = false, onProgress, serverVersion }: { dryRun: boolean; streamsOnly?: boolean; onProgress?: ProvisionProgress; serverVersion: string | undefined },
 ): Promise<ProvisionChange[]> {
+  // Before anything is created: an older server would ignore the flags and store the stream without them.
+  for (const stream of streams) requireStreamFlags(stream, serverVersion);
   const total = streams.length + new Set(consumers.map((target) => `${target.stream}/${target.name}`)).size;
   const changes: ProvisionChange[] = [];
   const done = (change: ProvisionChange) => {
@@ -176,6 +181,11 @@ export async function provision(
   return changes;
 }
 
+function requireStreamFlags(stream: StreamOptions, serverVersion: string | undefined): void {
+  if (stream.allowSchedules) requireServerFeature("message schedules", serverVersion, `stream "${stream.name}" with allowSchedules (message schedules)`);
+  if (stream.allowMessageTtl) requireServerFeature("per-message TTL", serverVersion, `stream "${stream.name}" with allowMessageTtl (per-message TTL)`);
+}
+
 async function provisionStream(jsm: JetStreamManager, stream: DesiredStream, { dryRun, streamsOnly }: { dryRun: boolean; streamsOnly: boolean }): Promise<ProvisionChange | undefined> {
   const existing = await findOrUndefined(() => jsm.streams.info(stream.name));
   if (!existing) {
@@ -185,14 +195,19 @@ async function provisionStream(jsm: JetStreamManager, stream: DesiredStream, { d
   if (streamsOnly) return undefined;
   const plan = planStreamUpdate(stream, existing.config);
   if (plan.changes.length > 0 && !dryRun) await jsm.streams.update(stream.name, plan.config);
-  const detail = [...plan.changes.map((change) => (plan.weakens.includes(change) ? `${change} (weakens; allowWeakening)` : change)), ...plan.refused.map((change) => `kept, not ${change} (would weaken; set allowWeakening: true to allow)`)];
+  const detail = [
+    ...plan.changes.map((change) => (plan.weakens.includes(change) ? `${change} (weakens; allowWeakening)` : change)),
+    ...plan.refused.map((change) => `kept, not ${change} (would weaken; set allowWeakening: true to allow)`),
+    ...plan.impossible.map((change) => `kept, not ${change} (nats-server cannot turn it off)`),
+  ];
+  const refused = [...plan.refused, ...plan.impossible];
   return {
     kind: "stream",
     action: plan.changes.length > 0 ? "update" : "unchanged",
     name: stream.name,
     detail: detail.join("; "),
     ...(plan.weakens.length > 0 && { weakens: plan.weakens }),
-    ...(plan.refused.length > 0 && { refused: plan.refused }),
+    ...(refused.length > 0 && { refused }),
   };
 }
 

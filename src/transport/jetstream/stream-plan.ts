@@ -15,6 +15,9 @@ export function newStreamConfig(stream: StreamOptions): Partial<StreamConfig> & 
     max_msgs: stream.maxMsgs ?? -1,
     num_replicas: stream.replicas ?? 1,
     duplicate_window: (stream.duplicateWindowMs ?? 120_000) * MS,
+    // Only when asked: servers before 2.11 / 2.12 do not know these fields.
+    ...(stream.allowMessageTtl && { allow_msg_ttl: true }),
+    ...(stream.allowSchedules && { allow_msg_schedules: true }),
   };
 }
 
@@ -34,6 +37,8 @@ export interface StreamPlan {
   readonly weakens: string[];
   /** Changes the configuration asks for but that would weaken the stream: not made. */
   readonly refused: string[];
+  /** Changes the configuration asks for that nats-server never makes (turning a feature flag off): not made, whatever allowWeakening says. */
+  readonly impossible: string[];
 }
 
 interface Field {
@@ -42,7 +47,20 @@ interface Field {
   readonly desired: (stream: StreamOptions) => unknown;
   /** Does going from `actual` to `desired` lose durability, retention or deduplication? */
   readonly weakens: (actual: never, desired: never) => boolean;
+  /** What a server that leaves the field out means by it (older servers do not send the flags: off). */
+  readonly absent?: unknown;
+  /** The server refuses this change outright (it answers "can not be disabled"). */
+  readonly impossible?: (actual: never, desired: never) => boolean;
 }
+
+/** allow_msg_ttl and allow_msg_schedules: turning one on is allowed on a stream with messages; nats-server refuses turning it off. */
+const flagField = (key: "allow_msg_ttl" | "allow_msg_schedules", option: "allowMessageTtl" | "allowSchedules"): Field => ({
+  key,
+  desired: (s) => s[option],
+  absent: false,
+  weakens: () => false,
+  impossible: (actual: boolean | undefined, desired: boolean) => actual === true && !desired,
+});
 
 /** 0 (max_age) and -1 (max_bytes, max_msgs) mean "no limit". */
 const lowersLimit = (unlimited: number) => (actual: number, desired: number) => desired !== unlimited && (actual === unlimited || desired < actual);
@@ -55,6 +73,8 @@ const FIELDS: readonly Field[] = [
   { key: "duplicate_window", desired: (s) => (s.duplicateWindowMs === undefined ? undefined : s.duplicateWindowMs * MS), weakens: (actual: number, desired: number) => desired < actual },
   { key: "storage", desired: (s) => s.storage && (s.storage === "memory" ? StorageType.Memory : StorageType.File), weakens: (_actual: string, desired: string) => desired === StorageType.Memory },
   { key: "retention", desired: (s) => s.retention && retentionOf(s.retention), weakens: (actual: string, desired: string) => actual === RetentionPolicy.Limits && desired !== actual },
+  flagField("allow_msg_ttl", "allowMessageTtl"),
+  flagField("allow_msg_schedules", "allowSchedules"),
 ];
 
 /**
@@ -63,12 +83,14 @@ const FIELDS: readonly Field[] = [
  * age, lower limits, a shorter duplicate window, memory storage, a retention other than
  * limits, fewer subjects) is made only with `allowWeakening: true`, else it is refused
  * and reported. Subjects the stream has beyond the configured ones are kept likewise.
+ * Turning allowSchedules / allowMessageTtl off is never attempted (the server refuses it).
  */
 export function planStreamUpdate(stream: DesiredStream, actual: StreamConfig): StreamPlan {
   const config = { ...actual } as StreamConfig & Record<string, unknown>;
   const changes: string[] = [];
   const weakens: string[] = [];
   const refused: string[] = [];
+  const impossible: string[] = [];
   const consider = (key: string, from: unknown, to: unknown, weakening: boolean) => {
     const change = `${key}: ${JSON.stringify(from)} -> ${JSON.stringify(to)}`;
     if (weakening && !stream.allowWeakening) return void refused.push(change);
@@ -78,8 +100,12 @@ export function planStreamUpdate(stream: DesiredStream, actual: StreamConfig): S
   };
   for (const field of FIELDS) {
     const desired = field.desired(stream);
-    const current = actual[field.key];
+    const current = actual[field.key] ?? field.absent;
     if (desired === undefined || JSON.stringify(desired) === JSON.stringify(current)) continue;
+    if (field.impossible?.(current as never, desired as never)) {
+      impossible.push(`${field.key}: ${JSON.stringify(current)} -> ${JSON.stringify(desired)}`);
+      continue;
+    }
     const weakening = field.weakens(current as never, desired as never);
     if (weakening && field.key === "num_replicas" && stream.defaulted?.includes("replicas")) continue;
     consider(field.key, current, desired, weakening);
@@ -89,7 +115,7 @@ export function planStreamUpdate(stream: DesiredStream, actual: StreamConfig): S
   const dropped = current.filter((subject) => !stream.subjects.includes(subject));
   if (dropped.length > 0) consider("subjects", current, stream.subjects, true);
   if (added.length > 0 && (dropped.length === 0 || !stream.allowWeakening)) consider("subjects", current, [...current, ...added], false);
-  return { config, changes, weakens, refused };
+  return { config, changes, weakens, refused, impossible };
 }
 
 function retentionOf(retention: NonNullable<StreamOptions["retention"]>): RetentionPolicy {
