@@ -1,17 +1,23 @@
-// Provisioning the consumer of an exclusive listener on a server that has priority groups
-// (nats-server >= 2.11): created with the pinned-client policy; a group's existing plain
-// consumer is updated to it in place (the server allows that); the other way round the server
-// cannot go, so provisioning refuses with EB_ERR_PROVISION saying what to do.
+// Exclusive listeners against a server that has priority groups (nats-server >= 2.11):
+// - provisioning creates the consumer with the pinned-client policy; a group's existing plain
+//   consumer is updated to it in place (the server allows that); the other way round the server
+//   cannot go, so provisioning refuses with EB_ERR_PROVISION saying what to do;
+// - the runner's outcome policy through the exclusive pulls: a failing message is retried (with its
+//   delivery count) before the next one is delivered, and after maxDeliver it is dead-lettered
+//   and the next one follows: the order holds.
+import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import { ErrorCodes, Listen, type ListenOptions, type StreamOptions } from "express-nats-events";
+import { injectable } from "tsyringe";
+import { ErrorCodes, Listen, type ListenOptions, type MessageContext, type StreamOptions } from "express-nats-events";
 import { errorWithCode } from "../helpers/assertions.js";
 import { startNatsServer, type NatsServer } from "../helpers/nats-server.js";
 import { connectTestBus } from "../helpers/processes.js";
 import { serverWith } from "../helpers/server-versions.js";
-import { uniqueName } from "../helpers/unique.js";
+import { Collector, uniqueName } from "../helpers/unique.js";
+import { silentLogger } from "./support.js";
 
 let nats: NatsServer | undefined;
 after(() => nats?.stop());
@@ -61,6 +67,34 @@ test("an exclusive listener's consumer gets the pinned-client priority group; a 
     );
   } finally {
     await nc.close();
+    await bus.close();
+  }
+});
+
+test("retries keep the order: a failing message is redelivered (counted) before the next one; after maxDeliver it is dead-lettered and the next follows", async (t) => {
+  const server = serverWith("exclusive listeners");
+  if (typeof server === "string") return t.skip(server);
+  nats ??= await startNatsServer({ binary: server.binary });
+  const prefix = uniqueName("excl-order");
+  const subject = `${prefix}.postings`;
+  const streams: StreamOptions[] = [{ name: uniqueName("EXCLORDER").replaceAll("-", "_"), subjects: [`${prefix}.>`], storage: "memory" }];
+  const calls = new Collector<string>();
+  @injectable()
+  class Postings {
+    @Listen(subject, "postings", { exclusive: true, retry: { maxDeliver: 3, initialDelayMs: 50, maxDelayMs: 100 } })
+    post(data: { id: number }, ctx: MessageContext): void {
+      calls.push(`${data.id}/${ctx.deliveryCount}`);
+      if ((data.id === 2 && ctx.deliveryCount < 3) || data.id === 4) throw new Error(`posting ${data.id} failed`);
+    }
+  }
+  // Silent: the failures are the point here.
+  const bus = await connectTestBus(nats.url, { transport: "jetstream", streams, metrics: false, logger: silentLogger });
+  try {
+    for (let id = 0; id < 7; id++) await bus.publish(subject, { id });
+    await bus.listen([Postings]);
+    await calls.waitForCount(11, 20_000, "every delivery");
+    assert.deepEqual(calls.items, ["0/1", "1/1", "2/1", "2/2", "2/3", "3/1", "4/1", "4/2", "4/3", "5/1", "6/1"]);
+  } finally {
     await bus.close();
   }
 });
