@@ -2,7 +2,8 @@ import type { ClusterInfo, ConsumerInfo, JetStreamManager } from "@nats-io/jetst
 import type { StreamOptions } from "../../bus/options.js";
 import { singleCopy, type ConsumerState, type ReplicationState, type StreamState } from "../transport.js";
 import { pausedUntilOf } from "./consumer-pause.js";
-import { isExclusiveConsumer, type ConsumerTarget } from "./provisioning.js";
+import { isExclusiveConsumer } from "./exclusive-consumer.js";
+import type { ConsumerTarget } from "./provisioning.js";
 import { unavailableError } from "./unavailable.js";
 
 /** What the server holds for the configured streams: counts of each, and every consumer it has (leftovers of renamed groups too). */

@@ -1,7 +1,7 @@
 import type { JetStreamManager } from "@nats-io/jetstream";
 import { createInbox, errors as natsErrors, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import type { AckableMessage } from "./jetstream-delivery.js";
-import { EXCLUSIVE_GROUP } from "./provisioning.js";
+import { EXCLUSIVE_GROUP } from "./exclusive-consumer.js";
 import type { ExclusiveRole } from "../transport.js";
 
 const NS_PER_MS = 1_000_000;

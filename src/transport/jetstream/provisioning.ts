@@ -5,17 +5,11 @@ import { subjectCovers } from "../../subject.js";
 import type { ProvisionChange, ProvisionProgress, SubscriptionSpec } from "../transport.js";
 import { requireServerFeature } from "../server-capabilities.js";
 import { withScheduleSubjects } from "./schedule-subjects.js";
+import { exclusiveConfig, exclusiveUpdateError, refuseExclusiveChange } from "./exclusive-consumer.js";
 import { newStreamConfig, planStreamUpdate, type DesiredStream } from "./stream-plan.js";
 import { isUnavailable, jetStreamCause } from "./unavailable.js";
 
 const MS = 1_000_000; // nanoseconds per millisecond: JetStream durations are in nanoseconds
-
-/**
- * The priority group every exclusive consumer has (one consumer per queue group already, so one
- * name serves all); its pulls carry it. The server's policy: one pinned client at a time.
- */
-export const EXCLUSIVE_GROUP = "exclusive";
-const PINNED_CLIENT = "pinned_client";
 
 /** Where one durable listener reads from. */
 export interface ConsumerTarget {
@@ -94,20 +88,6 @@ export function consumerTarget(spec: SubscriptionSpec, streams: readonly StreamO
   };
 }
 
-/**
- * An exclusive listener's consumer: the server pins one client (process) of the group and
- * serves only its pulls until it has not pulled for `timeoutMs`, or an unpin. One message
- * unacknowledged at most, so the order holds through retries (a nak'd message comes back
- * before the next one) and through a takeover (the next process starts where the last stopped).
- */
-function exclusiveConfig(timeoutMs: number): Partial<ConsumerConfig> {
-  return { max_ack_pending: 1, priority_policy: PINNED_CLIENT, priority_groups: [EXCLUSIVE_GROUP], priority_timeout: timeoutMs * MS };
-}
-
-/** Whether the server's consumer is one an exclusive listener reads from. */
-export function isExclusiveConsumer(config: Partial<ConsumerConfig>): boolean {
-  return config.priority_policy === PINNED_CLIENT;
-}
 
 /** The consumer fields we manage, compared with what the server has. */
 function differences(desired: Record<string, unknown>, actual: Record<string, unknown>): string[] {
@@ -218,16 +198,13 @@ async function provisionConsumer(jsm: JetStreamManager, target: ConsumerTarget, 
     if (!dryRun) await jsm.consumers.add(target.stream, target.config);
     return { kind: "consumer", action: "create", name: key, detail: `filter ${target.config.filter_subject}` };
   }
-  if (isExclusiveConsumer(existing.config) && !isExclusiveConsumer(target.config)) {
-    // The server refuses to drop a consumer's priority groups ("'priority_groups' must have at least one group").
-    throw new EventBusError(
-      ErrorCodes.PROVISION,
-      `consumer "${key}" is exclusive on the server (priority policy pinned_client) but its listener is not: nats-server cannot turn that off. ` +
-        `Put exclusive: true back, or delete the consumer (nats consumer rm ${target.stream} ${target.name}; the group then starts again from the first message the stream holds)`,
-    );
-  }
+  refuseExclusiveChange(key, existing.config, target.config);
   const { durable_name: _name, deliver_policy: _policy, ...editable } = target.config;
   const diff = differences(editable, existing.config as unknown as Record<string, unknown>);
-  if (diff.length && !dryRun) await jsm.consumers.update(target.stream, target.name, editable);
+  if (diff.length && !dryRun) {
+    await jsm.consumers.update(target.stream, target.name, editable).catch((err: unknown) => {
+      throw exclusiveUpdateError(key, existing.config, target.config, err) ?? err;
+    });
+  }
   return { kind: "consumer", action: diff.length ? "update" : "unchanged", name: key, detail: diff.join("; ") };
 }
