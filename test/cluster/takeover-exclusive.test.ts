@@ -4,6 +4,9 @@
 // a stepdown of the consumer's leader → delivery goes on, in order.
 // The takeover times are measured and printed (the README quotes them), not asserted, apart
 // from a generous bound that only catches a takeover that never comes.
+// (Named so that it does not run beside consumer-liveness.test.ts: with four listener processes
+// starting, that test's stepdown sees a delivery or an ack lost to the leader change come back
+// after its 30 s ackWait, beyond its bound.)
 import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
 import { after, test } from "node:test";
@@ -92,7 +95,7 @@ test("3-node cluster: SIGKILL of the active exclusive process → another takes 
 
   // A fourth process stands by; the consumer's leader steps down under traffic.
   const fourth = await start("member-4");
-  const nc = await connect({ servers: cluster.urls, name: "exclusive-takeover-test" });
+  const nc = await connect({ servers: cluster.urls, name: "takeover-exclusive-test" });
   cleanups.push(() => nc.close());
   const consumers = (await jetstreamManager(nc)).consumers;
   const name = `${env.E2E_EXCLUSIVE_GROUP}__${subject.replaceAll(".", "_")}`.replace(/[^A-Za-z0-9_-]/g, "_");
