@@ -21,6 +21,7 @@ import { assertPublishSubject } from "../subject.js";
 import { createTransport } from "../transport/create-transport.js";
 import { StatusTracker } from "../transport/status-tracker.js";
 import type { BusStatus, MessageHeaders, ProvisionChange, ProvisionProgress, PublishReceipt, SubscriptionSpec, Transport } from "../transport/transport.js";
+import { ACCEPTED, NOT_STORED } from "../transport/transport.js";
 import { remoteErrorOf } from "./error-reply.js";
 import { loadOptions } from "./load-options.js";
 import { checkPublishTiming } from "./publish-timing.js";
@@ -262,8 +263,16 @@ export class EventBus {
     for (const item of items) {
       if (failure) break;
       const position = index++;
+      const pending = (this.publish as (subject: SubjectArg, data?: unknown, options?: PublishOptions) => Promise<PublishReceipt>)(item.subject, item.data, item.options);
+      if (pending === ACCEPTED) {
+        // Accepted at once (core NATS): nothing to wait for, but let the event loop turn now and then,
+        // so a bulk send neither starves other work nor holds its bytes back from the socket.
+        receipts[position] = NOT_STORED;
+        if (position % YIELD_EVERY === YIELD_EVERY - 1) await new Promise<void>((resolve) => setImmediate(resolve));
+        continue;
+      }
       inFlight++;
-      (this.publish as (subject: SubjectArg, data?: unknown, options?: PublishOptions) => Promise<PublishReceipt>)(item.subject, item.data, item.options)
+      pending
         .then(
           (receipt) => void (receipts[position] = receipt),
           (err: unknown) =>
@@ -436,6 +445,9 @@ export class EventBus {
     return this.#connected;
   }
 }
+
+/** publishAll of messages accepted at once lets the event loop turn after this many. */
+const YIELD_EVERY = 1_000;
 
 function subjectName(subject: SubjectArg): string {
   return typeof subject === "string" ? subject : subject.subject;

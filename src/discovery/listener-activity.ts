@@ -17,12 +17,19 @@ class Activity {
   lastErrorAt: Date | undefined;
   readonly history: Bucket[] = [];
 
+  /** The newest bucket and when it ends: most calls land in it (one comparison per message). */
+  #current: Bucket | undefined;
+  #currentEnd = 0;
+
   /** The bucket of `now`, appended when the last one is older (history stays sorted and bounded). */
   bucket(now: number): Bucket {
+    if (now < this.#currentEnd && now >= this.#current![0]) return this.#current!;
     const start = now - (now % BUCKET_MS);
     const last = this.history.at(-1);
     if (last && last[0] === start) return last;
     const bucket: Bucket = [start, 0, 0, 0];
+    this.#current = bucket;
+    this.#currentEnd = start + BUCKET_MS;
     this.history.push(bucket);
     if (this.history.length > HISTORY_BUCKETS) this.history.shift();
     return bucket;

@@ -50,16 +50,23 @@ export class ConcurrencyLimit {
 
   readonly #finished = (): void => {
     this.#running--;
-    // A loop, not recursion: waiting tasks that finish synchronously would otherwise nest one call per task.
-    if (this.#starting) return;
+    if (this.#waiting.length > 0) {
+      if (!this.#starting) this.#startWaiting();
+    } else if (this.#running === 0 && this.#idleWaiters.length > 0) {
+      this.#wakeIdle();
+    }
+  };
+
+  /** A loop, not recursion: waiting tasks that finish synchronously would otherwise nest one call per task. */
+  #startWaiting(): void {
     this.#starting = true;
     try {
       while (this.#running < this.limit && this.#waiting.length > 0) this.#waiting.shift()!();
     } finally {
       this.#starting = false;
     }
-    if (this.size === 0) this.#wakeIdle();
-  };
+    if (this.size === 0 && this.#idleWaiters.length > 0) this.#wakeIdle();
+  }
 
   #wakeIdle(): void {
     const waiters = this.#idleWaiters;

@@ -128,6 +128,23 @@ describe("core publish: batching keeps the order and loses nothing", () => {
     });
   }
 
+  test("publishAll of 5,000 over core NATS: every one arrives, in order; a bad item fails the call naming its index", async () => {
+    const bus = await connectedBus();
+    const wire = await wireLog(`ord.${run}.bulk`);
+    const receipts = await bus.publishAll(Array.from({ length: 5_000 }, (_, n) => ({ subject: `ord.${run}.bulk`, data: n })));
+    assert.equal(receipts.length, 5_000);
+    assert.ok(receipts.every((receipt) => receipt.duplicate === false && receipt.stream === undefined), "core NATS stores nothing");
+    const got = await wire.waitForCount(5_000, WAIT_MS, "the 5,000 events of publishAll");
+    assert.deepEqual(got, Array.from({ length: 5_000 }, (_, index) => `bulk ${index}`));
+    await assert.rejects(
+      bus.publishAll([
+        { subject: `ord.${run}.bulk`, data: "fine" },
+        { subject: `ord.${run}.bulk`, data: "x".repeat(2 * 1024 * 1024) },
+      ]),
+      /publishAll: message #1 to "ord\..*\.bulk" failed: .*max_payload/,
+    );
+  });
+
   test("5,000 awaited publishes in one chain of microtasks (several batches) arrive whole and in order", async () => {
     const bus = await connectedBus();
     const wire = await wireLog(`ord.${run}.loop`);
