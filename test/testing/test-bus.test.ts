@@ -1,30 +1,15 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import { after, afterEach, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { injectable } from "tsyringe";
 import { z } from "zod";
-import { ErrorCodes, EventBus, Listen, NonRetryableError, defineEvent, type MessageContext } from "../../src/index.js";
-import { createTestBus, type TestBus } from "../../src/testing/index.js";
+import { ErrorCodes, Listen, NonRetryableError, defineEvent, type MessageContext } from "../../src/index.js";
+import { createTestBus } from "../../src/testing/index.js";
 import { errorWithCode } from "../helpers/assertions.js";
+import { testBuses } from "../helpers/test-buses.js";
 import { uniqueName } from "../helpers/unique.js";
 
-// A directory without a config file: the options are the defaults plus what each test gives.
-let cwd: string;
-before(async () => (cwd = await mkdtemp(path.join(os.tmpdir(), "nats-events-testing-"))));
-after(() => rm(cwd, { recursive: true, force: true }));
-
-const open: TestBus[] = [];
-async function testBus(options: Parameters<typeof createTestBus>[0] = {}): Promise<TestBus> {
-  const bus = await createTestBus({ bus: new EventBus(), env: {}, cwd, metrics: false, ...options });
-  open.push(bus);
-  return bus;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((bus) => bus.close()));
-});
+const testBus = testBuses("testing");
 
 /** A listener class on its own subject whose handler the test supplies. */
 function listener(subject: string, handle: (data: unknown) => unknown, options: { queueGroup?: string; concurrency?: number; maxDeliver?: number } = {}) {

@@ -4,29 +4,14 @@
 // streams must allow them (allowSchedules / allowMessageTtl), as on a server.
 import "reflect-metadata";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import { after, afterEach, before, test } from "node:test";
+import { test } from "node:test";
 import { injectable } from "tsyringe";
-import { ErrorCodes, EventBus, Listen, runWithEventContext } from "../../src/index.js";
-import { createTestBus, type TestBus } from "../../src/testing/index.js";
+import { ErrorCodes, Listen, runWithEventContext } from "../../src/index.js";
 import { errorWithCode } from "../helpers/assertions.js";
+import { testBuses } from "../helpers/test-buses.js";
 import { uniqueName } from "../helpers/unique.js";
 
-let cwd: string;
-before(async () => (cwd = await mkdtemp(path.join(os.tmpdir(), "nats-events-timed-"))));
-after(() => rm(cwd, { recursive: true, force: true }));
-
-const open: TestBus[] = [];
-async function testBus(options: Parameters<typeof createTestBus>[0] = {}): Promise<TestBus> {
-  const bus = await createTestBus({ bus: new EventBus(), env: {}, cwd, metrics: false, ...options });
-  open.push(bus);
-  return bus;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((bus) => bus.close()));
-});
+const testBus = testBuses("timed");
 
 function listener(subject: string, handle: (data: unknown) => unknown = () => undefined) {
   @injectable()
