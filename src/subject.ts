@@ -23,6 +23,11 @@ export function subjectProblem(subject: unknown, allowWildcards: boolean): strin
   return undefined;
 }
 
+/** Does this (valid) subject hold a `*` or `>` token? */
+export function hasWildcard(subject: string): boolean {
+  return /(^|\.)(\*|>)(\.|$)/.test(subject);
+}
+
 /** Fast path for the common case; the detailed check runs only when this fails. */
 const PLAIN_SUBJECT = /^[^\s.*>]+(\.[^\s.*>]+)*$/;
 

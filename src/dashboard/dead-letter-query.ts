@@ -1,4 +1,4 @@
-import { subjectMatches } from "../subject.js";
+import { hasWildcard, subjectMatches } from "../subject.js";
 import type { DeadLetter } from "../transport/jetstream/dead-letter-store.js";
 
 /** The dead-letter filters of the list page (query string) and of "all matching" actions (form fields). */
@@ -33,8 +33,7 @@ export function isFiltered(filter: DeadLetterFilter): boolean {
 
 export function matches(letter: DeadLetter, filter: DeadLetterFilter): boolean {
   if (filter.subject) {
-    const wildcard = /(^|\.)(\*|>)(\.|$)/.test(filter.subject);
-    if (wildcard ? !subjectMatches(filter.subject, letter.originalSubject) : !letter.originalSubject.includes(filter.subject)) return false;
+    if (hasWildcard(filter.subject) ? !subjectMatches(filter.subject, letter.originalSubject) : !letter.originalSubject.includes(filter.subject)) return false;
   }
   if (filter.listener && !letter.listener.toLowerCase().includes(filter.listener.toLowerCase())) return false;
   if (filter.reason && letter.reason !== filter.reason) return false;

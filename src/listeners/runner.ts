@@ -2,6 +2,7 @@ import type { DependencyContainer } from "tsyringe";
 import { contractRegistry, type AnyContract } from "../contracts/contract.js";
 import { Wire } from "../contracts/wire.js";
 import { backoffDelayMs } from "../backoff.js";
+import { hasWildcard } from "../subject.js";
 import { errorReplyHeaders } from "../bus/error-reply.js";
 import type { RetryPolicy } from "../bus/options.js";
 import { MessageEventContext, runWithEventContext } from "../context/event-context.js";
@@ -31,9 +32,10 @@ export interface RunnerDependencies {
   readonly retry: RetryPolicy;
 }
 
-/** The runner's own ListenerInfo: it counts the handler calls running. */
+/** The runner's own ListenerInfo: it counts the handler calls running and the messages handled. */
 interface RunningListener extends ListenerInfo {
   running: number;
+  handled: number;
 }
 
 /** What one listener's deliveries are handled with (built once, at start). */
@@ -41,6 +43,7 @@ interface ListenerCall {
   readonly info: RunningListener;
   readonly retry: RetryPolicy;
   readonly handler: ListenerHandler;
+  readonly contracts: (subject: string) => AnyContract | undefined;
 }
 
 interface ActiveListener {
@@ -137,16 +140,10 @@ export class ListenerRunner {
       const subscriptionSpec = subscriptionSpecOf(spec);
       const retry = { ...this.deps.retry, ...spec.options.retry };
       const limit = new ConcurrencyLimit(subscriptionSpec.concurrency);
-      const info: RunningListener = { id: spec.id, subject: spec.subject, queueGroup: spec.queueGroup, running: 0 };
-      const contracts = contractsOf(spec);
-      const call: ListenerCall = { info, retry, handler };
-      const subscription = await this.deps.transport.subscribe(subscriptionSpec, (delivery) =>
-        limit.run(() => {
-          const contract = contracts(delivery.subject);
-          const context = new DeliveryContext(delivery, info.id, this.deps.wire, contract);
-          return runWithEventContext(context, () => this.#handle(call, delivery, contract, context));
-        }),
-      );
+      const info: RunningListener = { id: spec.id, subject: spec.subject, queueGroup: spec.queueGroup, running: 0, handled: 0 };
+      const call: ListenerCall = { info, retry, handler, contracts: contractsOf(spec) };
+      const dispatch = (delivery: Delivery) => this.#dispatch(call, delivery);
+      const subscription = await this.deps.transport.subscribe(subscriptionSpec, (delivery) => limit.run(dispatch, delivery));
       const active: ActiveListener = { spec, info, subscription, limit };
       this.#active.push(active);
       subscription.onConsumerEvent?.((event) =>
@@ -180,6 +177,13 @@ export class ListenerRunner {
     }
   }
 
+  /** One delivery, inside its event context (what publishes made by its handler carry along). */
+  #dispatch(call: ListenerCall, delivery: Delivery): void | Promise<void> {
+    const contract = call.contracts(delivery.subject);
+    const context = new DeliveryContext(delivery, call.info.id, this.deps.wire, contract);
+    return runWithEventContext(context, () => this.#handle(call, delivery, contract, context));
+  }
+
   /*
    * One delivery, synchronously as far as it goes: a synchronous handler of a core message is
    * decoded, called, timed and reported without a single promise (each promise costs a
@@ -211,7 +215,7 @@ export class ListenerRunner {
   /** Calls the handler (inside the observers' wrappers, timed when someone wants the time), then settles the outcome. */
   #call({ info: listener, retry, handler }: ListenerCall, delivery: Delivery, data: unknown, context: DeliveryContext): void | Promise<void> {
     const { observers } = this.deps;
-    observers.handlerStarted(listener, delivery);
+    if (observers.watchesHandlerStarts) observers.handlerStarted(listener, delivery);
     listener.running++;
     const started = observers.timesHandlers ? performance.now() : 0;
     let result: unknown;
@@ -244,7 +248,7 @@ export class ListenerRunner {
   }
 
   /** The handler returned: reply to a request, acknowledge a durable message, report it handled. */
-  #succeeded(listener: ListenerInfo, retry: RetryPolicy, delivery: Delivery, context: DeliveryContext, result: unknown): void | Promise<void> {
+  #succeeded(listener: RunningListener, retry: RetryPolicy, delivery: Delivery, context: DeliveryContext, result: unknown): void | Promise<void> {
     const { observers } = this.deps;
     if (delivery.reply !== undefined) {
       try {
@@ -254,19 +258,24 @@ export class ListenerRunner {
       }
     }
     const settlement = delivery.settlement;
-    if (!settlement) return observers.outcome(listener, delivery, HANDLED);
+    if (!settlement) return this.#handled(listener, delivery);
     let acked: void | Promise<void>;
     try {
       acked = settlement.ack();
     } catch (err) {
       return observers.outcome(listener, delivery, { kind: "ack-failed", error: err });
     }
-    if (!acked) return observers.outcome(listener, delivery, HANDLED);
+    if (!acked) return this.#handled(listener, delivery);
     return acked.then(
-      () => observers.outcome(listener, delivery, HANDLED),
+      () => this.#handled(listener, delivery),
       // Handled, but the server did not confirm the ack: it may deliver the message again (at-least-once).
       (err: unknown) => observers.outcome(listener, delivery, { kind: "ack-failed", error: err }),
     );
+  }
+
+  #handled(listener: RunningListener, delivery: Delivery): void {
+    listener.handled++;
+    this.deps.observers.outcome(listener, delivery, HANDLED);
   }
 
   /** A message no handler may see: it could not be decoded, or it broke its contract. */
@@ -313,7 +322,7 @@ export class ListenerRunner {
  */
 function contractsOf(spec: ListenerSpec): (subject: string) => AnyContract | undefined {
   const fixed = spec.contract ?? contractRegistry.get(spec.subject);
-  if (fixed || !/(^|\.)(\*|>)(\.|$)/.test(spec.subject)) return () => fixed;
+  if (fixed || !hasWildcard(spec.subject)) return () => fixed;
   return (subject) => (contractRegistry.size === 0 ? undefined : contractRegistry.get(subject));
 }
 

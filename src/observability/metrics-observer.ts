@@ -8,12 +8,12 @@ import type { SubjectLabeler } from "./subject-label.js";
 const STATUSES: readonly BusStatus[] = ["connecting", "connected", "reconnecting", "closed"];
 
 /**
- * One listener's series. `handled` and the handler durations are plain numbers, pushed into
- * prom-client before each scrape (BusMetrics.beforeCollect) with the listener's `running` as the
- * in-flight gauge; the rest are bound label children.
+ * One listener's series. The handled counter and the in-flight gauge are read from the
+ * runner's ListenerInfo (`handled`, `running`) and the handler durations kept in plain numbers,
+ * all pushed into prom-client before each scrape (BusMetrics.beforeCollect); the rest are bound
+ * label children.
  */
 interface ListenerSeries {
-  handled: number;
   handledReported: number;
   readonly retried: { inc(): void };
   readonly success: DurationTally;
@@ -23,6 +23,7 @@ interface ListenerSeries {
 
 /** Counts what the bus does into the Prometheus metrics of busMetrics(). */
 export class MetricsObserver implements BusObserver {
+  readonly countsHandled = true;
   readonly #series = new Map<ListenerInfo, ListenerSeries>();
   /** Publishes accepted per subject label: plain numbers, pushed like `handled` (prom-client's inc() hashes labels on every call). */
   readonly #published = new Map<string, { count: number; reported: number }>();
@@ -38,9 +39,9 @@ export class MetricsObserver implements BusObserver {
   /** Pushes the plain per-listener numbers into prom-client (delta for the counter and histogram, value for the gauge). */
   readonly #flush = (): void => {
     for (const [listener, series] of this.#series) {
-      const delta = series.handled - series.handledReported;
+      const delta = listener.handled - series.handledReported;
       if (delta > 0) this.metrics.handled.inc(series.labels, delta);
-      series.handledReported = series.handled;
+      series.handledReported = listener.handled;
       this.metrics.inFlight.set(series.labels, listener.running);
     }
     for (const [subject, tally] of this.#published) {
@@ -81,9 +82,6 @@ export class MetricsObserver implements BusObserver {
   outcome(listener: ListenerInfo, _delivery: Delivery, outcome: DeliveryOutcome): void {
     const series = this.#seriesOf(listener);
     switch (outcome.kind) {
-      case "handled":
-        series.handled++;
-        return;
       case "failed":
         this.metrics.failed.inc({ ...series.labels, reason: outcome.reason });
         if (outcome.next === "retry") series.retried.inc();
@@ -129,7 +127,6 @@ export class MetricsObserver implements BusObserver {
       const { metrics } = this;
       series = {
         labels,
-        handled: 0,
         handledReported: 0,
         retried: metrics.retried.labels(labels),
         success: new DurationTally({ ...labels, outcome: "success" }, HandlerDurationBuckets),

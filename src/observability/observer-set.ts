@@ -12,6 +12,8 @@ export class ObserverSet {
   readonly #lifecycle: BusObserver[];
   readonly #published: BusObserver[];
   readonly #outcome: BusObserver[];
+  /** The outcome observers told of each handled message too (the others read ListenerInfo.handled). */
+  readonly #outcomeHandled: BusObserver[];
   readonly #wrapPublish: Wrappers;
   readonly #wrapHandler: Wrappers;
   readonly #handlerStarted: BusObserver[];
@@ -20,18 +22,22 @@ export class ObserverSet {
   readonly observesPublish: boolean;
   /** Does anything want handler timings? (When not, the runner does not read the clock.) */
   readonly timesHandlers: boolean;
+  /** Does anything want to hear when a handler starts? (When not, the runner does not call handlerStarted.) */
+  readonly watchesHandlerStarts: boolean;
 
   constructor(readonly observers: readonly BusObserver[]) {
     const having = (method: Method) => observers.filter((observer) => typeof observer[method] === "function");
     this.#lifecycle = having("lifecycle");
     this.#published = having("published");
     this.#outcome = having("outcome");
+    this.#outcomeHandled = this.#outcome.filter((observer) => observer.countsHandled !== true);
     this.#wrapPublish = new Wrappers(having("wrapPublish"));
     this.#wrapHandler = new Wrappers(having("wrapHandler"));
     this.#handlerStarted = having("handlerStarted");
     this.#handlerFinished = having("handlerFinished");
     this.observesPublish = this.#published.length + this.#wrapPublish.all.length > 0;
     this.timesHandlers = this.#handlerFinished.length > 0;
+    this.watchesHandlerStarts = this.#handlerStarted.length > 0;
   }
 
   lifecycle(event: LifecycleEvent): void {
@@ -41,7 +47,7 @@ export class ObserverSet {
   // The per-message methods below catch inline: a guard() closure per observer per message showed in profiles.
 
   outcome(listener: ListenerInfo, delivery: Delivery, outcome: DeliveryOutcome): void {
-    for (const observer of this.#outcome) {
+    for (const observer of outcome.kind === "handled" ? this.#outcomeHandled : this.#outcome) {
       try {
         observer.outcome!(listener, delivery, outcome);
       } catch {

@@ -19,6 +19,12 @@ export interface BusObserver {
   /** What became of one delivery: handled, failed (and what happens next), dead-lettered. */
   outcome?(listener: ListenerInfo, delivery: Delivery, outcome: DeliveryOutcome): void;
   /**
+   * true: this observer only counts handled messages, and reads `ListenerInfo.handled` when it
+   * reports, so outcome() is not called for each "handled" one (it still is for every other
+   * kind). One call per observer per message was most of what observing cost a listener (bench/).
+   */
+  readonly countsHandled?: boolean;
+  /**
    * Runs `run` (the publish) inside the observer's own context, e.g. an OpenTelemetry span,
    * so the trace context copied into the message's headers is that span's. Call `run`
    * synchronously, exactly once, and return (or await) its promise.
@@ -52,6 +58,8 @@ export interface ListenerInfo {
   readonly queueGroup: string | undefined;
   /** Handler calls of this listener running now, kept by the runner: read it when reporting (a gauge at scrape time). */
   readonly running: number;
+  /** Messages of this listener handled in this process (the "handled" outcome), kept by the runner: see BusObserver.countsHandled. */
+  readonly handled: number;
 }
 
 export type LifecycleEvent =

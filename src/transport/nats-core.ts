@@ -32,6 +32,7 @@ import type {
 import { ACCEPTED } from "./transport.js";
 import { pubAckReplyError } from "./pub-ack-reply.js";
 import { PublishBatch } from "./publish-batch.js";
+import { hasWildcard } from "../subject.js";
 import type { Logger } from "../logger.js";
 
 /** Core NATS: at-most-once, native queue groups and request-reply, nothing kept while no one listens. */
@@ -161,12 +162,14 @@ export class NatsCoreTransport implements Transport {
     const connection = this.connection;
     // What was published before this call goes out before the subscription exists on the server.
     this.#batch.handOver();
+    // A subscription to a plain subject receives only that subject: no need to decode it from each message.
+    const subject = hasWildcard(spec.subject) ? undefined : spec.subject;
     try {
       const subscription = connection.subscribe(spec.subject, {
         queue: spec.queueGroup,
         callback: (err, msg) => {
           // An error here ends the subscription (permission violation); `closed` reports it.
-          if (!err) void deliver(new NatsDelivery(msg, this.#batch));
+          if (!err) void deliver(new NatsDelivery(msg, this.#batch, subject));
         },
       });
       // A round trip makes the server's permission check (and the interest) visible before we say "subscribed".
@@ -235,10 +238,12 @@ class NatsDelivery implements Delivery {
     private readonly msg: Msg,
     /** The connection's pending publishes: an answer goes after what the handler published before it. */
     private readonly batch: PublishBatch,
+    /** The subscription's subject when it has no wildcard (then every message has it). */
+    private readonly fixedSubject: string | undefined,
   ) {}
 
   get subject(): string {
-    return this.msg.subject;
+    return this.fixedSubject ?? this.msg.subject;
   }
   get data(): Uint8Array {
     return this.msg.data;

@@ -9,8 +9,8 @@ describe("ConcurrencyLimit", () => {
   test("a task that finishes synchronously returns nothing and frees its slot at once", () => {
     const limit = new ConcurrencyLimit(1);
     let ran = 0;
-    assert.equal(limit.run(() => void ran++), undefined);
-    assert.equal(limit.run(() => void ran++), undefined);
+    assert.equal(limit.run(() => void ran++, undefined), undefined);
+    assert.equal(limit.run(() => void ran++, undefined), undefined);
     assert.equal(ran, 2);
     assert.equal(limit.size, 0);
   });
@@ -27,7 +27,7 @@ describe("ConcurrencyLimit", () => {
           resolve();
         });
       });
-    const all = [limit.run(slow("a")), limit.run(slow("b")), limit.run(slow("c")), limit.run(() => void order.push("sync d"))];
+    const all = [limit.run(slow("a"), undefined), limit.run(slow("b"), undefined), limit.run(slow("c"), undefined), limit.run(() => void order.push("sync d"), undefined)];
     assert.deepEqual(order, ["start a", "start b"]);
     assert.equal(limit.size, 4);
     release.shift()!();
@@ -45,9 +45,9 @@ describe("ConcurrencyLimit", () => {
   test("100,000 synchronous tasks queued behind a busy slot run without overflowing the stack", async () => {
     const limit = new ConcurrencyLimit(1);
     let release!: () => void;
-    const busy = limit.run(() => new Promise<void>((resolve) => (release = resolve)));
+    const busy = limit.run(() => new Promise<void>((resolve) => (release = resolve)), undefined);
     let ran = 0;
-    const queued = Array.from({ length: 100_000 }, () => limit.run(() => void ran++));
+    const queued = Array.from({ length: 100_000 }, () => limit.run(() => void ran++, undefined));
     assert.equal(ran, 0);
     release();
     await busy;
@@ -59,7 +59,7 @@ describe("ConcurrencyLimit", () => {
   test("idle() waits for the tasks running and queued", async () => {
     const limit = new ConcurrencyLimit(1);
     let release!: () => void;
-    void limit.run(() => new Promise<void>((resolve) => (release = resolve)));
+    void limit.run(() => new Promise<void>((resolve) => (release = resolve)), undefined);
     let idle = false;
     const waiting = limit.idle().then(() => (idle = true));
     await Promise.resolve();

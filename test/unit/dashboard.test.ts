@@ -111,9 +111,10 @@ test("dead-letter filters: subject pattern or part, listener part, reason, UTC t
 
 test("the activity observer keeps wall-clock buckets of handled, failed and dead-lettered", () => {
   const observer = new ListenerActivityObserver();
-  const info = { id: "A.on", subject: "a", queueGroup: undefined, running: 0 };
+  const info = { id: "A.on", subject: "a", queueGroup: undefined, running: 0, handled: 0 };
   const delivery = {} as Delivery;
-  observer.outcome(info, delivery, { kind: "handled" });
+  observer.lifecycle({ type: "subscribed", listener: info });
+  info.handled++; // the runner counts handled messages; the observer reads the count (countsHandled)
   observer.outcome(info, delivery, { kind: "failed", reason: "handler-error", error: new Error("boom"), code: "E_BOOM", next: "dead-letter" });
   observer.outcome(info, delivery, { kind: "dead-lettered", reason: "max-deliveries", stored: true });
   observer.outcome(info, delivery, { kind: "dead-lettered", reason: "max-deliveries", stored: false });
@@ -124,6 +125,23 @@ test("the activity observer keeps wall-clock buckets of handled, failed and dead
   assert.equal(snapshot.history[0]![0] % BUCKET_MS, 0);
   assert.ok(HISTORY_BUCKETS * BUCKET_MS >= 10 * 60_000, "ten minutes of history");
   assert.deepEqual(observer.snapshot("never.seen").history, []);
+  observer.lifecycle({ type: "closed", transport: "memory" }); // stops its bucket timer
+});
+
+test("the activity observer counts the handled messages of every subscription of a listener in this process", () => {
+  const observer = new ListenerActivityObserver();
+  const first = { id: "A.on", subject: "a", queueGroup: undefined, running: 0, handled: 0 };
+  observer.lifecycle({ type: "subscribed", listener: first });
+  first.handled = 3;
+  assert.equal(observer.snapshot("A.on").handled, 3);
+  first.handled = 5;
+  const again = { ...first, handled: 0 }; // listening again after a stop: the runner's new ListenerInfo
+  observer.lifecycle({ type: "subscribed", listener: again });
+  again.handled = 2;
+  const snapshot = observer.snapshot("A.on");
+  assert.equal(snapshot.handled, 7);
+  assert.equal(snapshot.history.reduce((sum, bucket) => sum + bucket[1], 0), 7, "every handled message is in a bucket");
+  observer.lifecycle({ type: "closed", transport: "memory" });
 });
 
 test("service names keep to the protocol's characters; a transport without scatter-gather discovers nothing", async () => {

@@ -66,7 +66,7 @@ before(async () => (cwd = await mkdtemp(path.join(os.tmpdir(), "nats-events-obs-
 after(async () => rm(cwd, { recursive: true, force: true }));
 
 describe("ObserverSet: observers see outcomes and cannot change them", () => {
-  const listener = { id: "L.m", subject: "a.b", queueGroup: undefined, running: 0 };
+  const listener = { id: "L.m", subject: "a.b", queueGroup: undefined, running: 0, handled: 0 };
   const delivery = {} as Delivery;
 
   test("a wrapper that never calls run, one that returns another value, and one that throws: the operation runs once and its own result stands", async () => {
@@ -100,6 +100,20 @@ describe("ObserverSet: observers see outcomes and cannot change them", () => {
     observers.lifecycle({ type: "draining", transport: "memory" });
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(seen.sort(), ["draining", "handled", "published x.y"]);
+  });
+
+  test("an observer that counts handled messages itself is told every other outcome, but not each handled one", () => {
+    const counting: string[] = [];
+    const told: string[] = [];
+    const observers = new ObserverSet([
+      { countsHandled: true, outcome: (_l, _d, o: DeliveryOutcome) => counting.push(o.kind) },
+      { outcome: (_l, _d, o: DeliveryOutcome) => told.push(o.kind) },
+    ]);
+    observers.outcome(listener, delivery, { kind: "handled" });
+    observers.outcome(listener, delivery, { kind: "ack-failed", error: new Error("no ack") });
+    observers.outcome(listener, delivery, { kind: "failed", reason: "handler-error", error: new Error("boom"), code: "E", next: "retry" });
+    assert.deepEqual(counting, ["ack-failed", "failed"]);
+    assert.deepEqual(told, ["handled", "ack-failed", "failed"]);
   });
 
   test("nothing observes publishes: the publish path skips the set entirely", () => {

@@ -1,4 +1,4 @@
-import type { Consumer } from "@nats-io/jetstream";
+import type { ConsumeCallback, Consumer, FetchMessages } from "@nats-io/jetstream";
 import { errors as natsErrors } from "@nats-io/transport-node";
 import { backoffDelayMs } from "../../backoff.js";
 import { describeError } from "../../errors.js";
@@ -168,13 +168,11 @@ export class ConsumerPump implements Subscription {
     const wave = this.#wave;
     let received = 0;
     try {
-      const { pullExpiresMs: expires, heartbeatMs: heartbeat } = this.settings;
-      const pull = this.pinned ? this.pinned.pull(size, expires, heartbeat) : await consumer.fetch({ max_messages: size, expires, idle_heartbeat: heartbeat });
-      for await (const msg of pull) {
+      await this.#pullInto(consumer, size, (msg) => {
         received++;
         this.#asked--;
         this.#arrived(msg);
-      }
+      });
       this.#failures = 0;
       // The server answered the pull to its end (filled or expired): the consumer is alive. A
       // stall for lack of progress ends only with a delivery (an empty pull proves nothing there).
@@ -184,6 +182,24 @@ export class ConsumerPump implements Subscription {
     } finally {
       this.#asked -= size - received;
     }
+  }
+
+  /**
+   * Sends one pull and hands each message it brings to `arrived` as nats.js parses it (fetch's
+   * callback mode: no async iterator, so no promise and no queue per message); resolves when the
+   * pull ended on the server, throws what ended it otherwise (heartbeats missed, 409, 503 …).
+   */
+  async #pullInto(consumer: Consumer, size: number, arrived: (msg: AckableMessage) => void): Promise<void> {
+    const { pullExpiresMs: expires, heartbeatMs: heartbeat } = this.settings;
+    if (this.pinned) {
+      for await (const msg of this.pinned.pull(size, expires, heartbeat)) arrived(msg);
+      return;
+    }
+    // fetch() builds the same message handler as consume(), whose `callback` it honours too (typed for consume() only).
+    const options: FetchMessages & ConsumeCallback = { max_messages: size, expires, idle_heartbeat: heartbeat, callback: arrived };
+    const messages = await consumer.fetch(options);
+    const error = await messages.closed();
+    if (error) throw error;
   }
 
   /** Pulls sent before a failure that fail the same way count once: one leader change ends them all. */
