@@ -6,29 +6,25 @@
 // EB_ERR_SERVER_VERSION naming the feature and both versions.
 import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import type { EventBus, StreamOptions } from "express-nats-events";
 import { createListenerProject } from "../helpers/listener-project.js";
 import { startNatsServer, type NatsServer } from "../helpers/nats-server.js";
-import { ProcessGroup, connectTestBus, fixture, type TestProcess } from "../helpers/processes.js";
+import { ProcessGroup, connectTestBus, fixture, undoAfterAll, type TestProcess } from "../helpers/processes.js";
 import { serverWith, serverWithout, type ServerBinary } from "../helpers/server-versions.js";
 import { uniqueName, waitFor } from "../helpers/unique.js";
 
 const EXCLUSIVE_TIMEOUT_MS = 5_000;
 const group = new ProcessGroup();
-const cleanups: Array<() => Promise<unknown>> = [];
-after(async () => {
-  await group.killAll();
-  for (const cleanup of cleanups.reverse()) await cleanup();
-});
+const cleanup = undoAfterAll(group);
 
 async function setUp(server: ServerBinary) {
   const nats: NatsServer = await startNatsServer({ binary: server.binary });
-  cleanups.push(() => nats.stop());
+  cleanup(() => nats.stop());
   const prefix = uniqueName("e2e-exclusive");
   const streams: StreamOptions[] = [{ name: uniqueName("EXCL").replaceAll("-", "_"), subjects: [`${prefix}.>`], storage: "memory" }];
   const dir = await createListenerProject("exclusive", { transport: "jetstream", streams, listeners: [fixture("exclusive.listener.js")], ackWaitMs: 5_000, logLevel: "info" });
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  cleanup(() => rm(dir, { recursive: true, force: true }));
   const subject = `${prefix}.jobs`;
   const env = {
     NATS_URL: nats.url,
@@ -57,7 +53,7 @@ test("two processes in an exclusive group: one handles everything in order; SIGK
   t.diagnostic(`nats-server ${server.version} (${server.binary})`);
   const { nats, streams, subject, start, status } = await setUp(server);
   const bus: EventBus = await connectTestBus(nats.url, { transport: "jetstream", streams, metrics: false });
-  cleanups.push(() => bus.close());
+  cleanup(() => bus.close());
   const [first, second] = await Promise.all([start("member-1"), start("member-2")]);
   const members = [first, second];
   const handledAll = () => members.flatMap((member) => ids(member, "handled"));

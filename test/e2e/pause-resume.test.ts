@@ -7,10 +7,10 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import type { EventBus, StreamOptions } from "express-nats-events";
 import { startNatsServer, type NatsServer } from "../helpers/nats-server.js";
-import { ProcessGroup, connectTestBus, fixture, type TestProcess } from "../helpers/processes.js";
+import { ProcessGroup, connectTestBus, fixture, undoAfterAll, type TestProcess } from "../helpers/processes.js";
 import { serverWith, serverWithout, type ServerBinary } from "../helpers/server-versions.js";
 import { uniqueName } from "../helpers/unique.js";
 
@@ -25,26 +25,22 @@ const group = new ProcessGroup();
 // This test runs eight CLI processes one after the other; on a loaded 2-core machine one start
 // (node + the listener modules) has taken over 15 s, the helpers' default.
 const CLI_TIMEOUT_MS = 45_000;
-const cleanups: Array<() => Promise<unknown>> = [];
-after(async () => {
-  await group.killAll();
-  for (const cleanup of cleanups.reverse()) await cleanup();
-});
+const cleanup = undoAfterAll(group);
 
 /** A server of that binary, a config with groups A and B on one subject, and the env the fixtures read. */
 async function setUp(server: ServerBinary) {
   const nats: NatsServer = await startNatsServer({ binary: server.binary });
-  cleanups.push(() => nats.stop());
+  cleanup(() => nats.stop());
   const prefix = uniqueName("e2e-pause");
   const streams: StreamOptions[] = [{ name: uniqueName("PAUSE").replaceAll("-", "_"), subjects: [`${prefix}.>`], storage: "memory" }];
   const dir = await mkdtemp(path.join(os.tmpdir(), "nats-events-pause-"));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  cleanup(() => rm(dir, { recursive: true, force: true }));
   const config = path.join(dir, "nats-events.config.mjs");
   const listeners = [fixture("queue-a.listener.js"), fixture("queue-b.listener.js")];
   await writeFile(config, `export default ${JSON.stringify({ transport: "jetstream", streams, listeners }, null, 2)};\n`);
   const env = { NATS_URL: nats.url, E2E_QUEUE_SUBJECT: `${prefix}.work`, E2E_GROUP_A: uniqueName("group-a"), E2E_GROUP_B: uniqueName("group-b") };
   const bus: EventBus = await connectTestBus(nats.url, { transport: "jetstream", streams, metrics: false });
-  cleanups.push(() => bus.close());
+  cleanup(() => bus.close());
   const cli = async (args: string[], expectExit = 0) => {
     const run = await group.run([...args, "--config", config], { name: args.slice(0, 2).join(" "), env, timeoutMs: CLI_TIMEOUT_MS });
     assert.equal(run.exit?.code, expectExit, run.output());

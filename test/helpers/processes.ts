@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { after } from "node:test";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { EventBus, createConsoleLogger, type ConnectOptions } from "express-nats-events";
@@ -404,4 +405,17 @@ export async function connectTestBus(url: string, extra: ConnectOptions = {}): P
   const bus = new EventBus();
   await bus.connect({ transport: "nats", servers: [url], env: {}, cwd: ROOT, logger: createConsoleLogger("warn", "test-bus"), ...extra });
   return bus;
+}
+
+/**
+ * What a test file sets up as it goes (servers, directories, buses), undone after its tests, the
+ * last first, once the group's processes were killed (they may still use what is undone).
+ */
+export function undoAfterAll(group: ProcessGroup): (undo: () => Promise<unknown>) => void {
+  const undos: Array<() => Promise<unknown>> = [];
+  after(async () => {
+    await group.killAll();
+    for (const undo of undos.reverse()) await undo();
+  });
+  return (undo) => void undos.push(undo);
 }

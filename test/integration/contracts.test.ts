@@ -6,8 +6,8 @@
 // request-reply with a reply schema, and payloads at and over the server's max_payload.
 import "reflect-metadata";
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { headers as natsHeaders, connect, type NatsConnection } from "@nats-io/transport-node";
+import { before, describe, test } from "node:test";
+import { headers as natsHeaders } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { injectable } from "tsyringe";
 import { z } from "zod";
@@ -25,9 +25,8 @@ import {
   type PayloadOutput,
 } from "../../src/index.js";
 import { MessagePackCodec } from "../../src/codec/msgpack/index.js";
-import { startNatsServer, type NatsServer } from "../helpers/nats-server.js";
 import { Collector, uniqueName } from "../helpers/unique.js";
-import { capturingLogger, removeDir, silentLogger, tempCwd } from "./support.js";
+import { capturingLogger, serverWithRawClient, silentLogger } from "./support.js";
 
 const WAIT_MS = 10_000;
 const encoder = new TextEncoder();
@@ -93,28 +92,12 @@ class StoredListener {
   }
 }
 
-let nats: NatsServer | undefined;
-let cwd: string | undefined;
-let raw: NatsConnection | undefined;
-const buses: EventBus[] = [];
-
-before(async () => {
-  nats = await startNatsServer();
-  cwd = await tempCwd("contracts");
-  raw = await connect({ servers: nats.url, name: "contracts-raw-client" });
-});
-
-after(async () => {
-  await Promise.all(buses.map((bus) => bus.close()));
-  await raw?.close();
-  await nats?.stop();
-  await removeDir(cwd);
-});
+const server = serverWithRawClient("contracts");
 
 /** A plain nats.js subscription that records what arrives, exactly as sent. */
 async function rawWatch(subject: string): Promise<Collector<{ text: string; bytes: Uint8Array; headers: Record<string, string> }>> {
   const collector = new Collector<{ text: string; bytes: Uint8Array; headers: Record<string, string> }>();
-  raw!.subscribe(subject, {
+  server.raw.subscribe(subject, {
     callback: (err, msg) => {
       if (err) return;
       const headers: Record<string, string> = {};
@@ -122,7 +105,7 @@ async function rawWatch(subject: string): Promise<Collector<{ text: string; byte
       collector.push({ text: decoder.decode(msg.data), bytes: msg.data, headers });
     },
   });
-  await raw!.flush();
+  await server.raw.flush();
   return collector;
 }
 
@@ -140,8 +123,8 @@ describe("contracts over core NATS", () => {
 
   before(async () => {
     bus = new EventBus();
-    buses.push(bus);
-    await bus.connect({ transport: "nats", servers: [nats!.url], logger: log.logger, env: {}, cwd });
+    server.keep(bus);
+    await bus.connect({ transport: "nats", servers: [server.nats.url], logger: log.logger, env: {}, cwd: server.cwd });
     await bus.listen([CoreListeners]);
   });
 
@@ -170,7 +153,7 @@ describe("contracts over core NATS", () => {
       line_items: [{ product_sku: "MUG-2", unit_price: 8 }, { product_sku: "TEE-3", unit_price: 19.9 }],
       placed_at: "2024-05-01T14:30:00+02:00",
     });
-    raw!.publish(OrderPlaced.subject, encoder.encode(python));
+    server.raw.publish(OrderPlaced.subject, encoder.encode(python));
     const [{ order, ctx }] = (await placed.waitForCount(before + 1, WAIT_MS, "the Python order")).slice(before) as [{ order: OrderPlaced; ctx: MessageContext }];
     assert.equal(ctx.subject, OrderPlaced.subject);
     assert.deepEqual(order, {
@@ -200,7 +183,7 @@ describe("contracts over core NATS", () => {
   test("consume: an invalid message never reaches the handler; it is logged with the paths and dead-lettered", async () => {
     const dead = await rawWatch(`dead-letter.${OrderPlaced.subject}`);
     const before = placed.length;
-    raw!.publish(OrderPlaced.subject, encoder.encode(JSON.stringify({ order_id: "", quantity: "2", customer: {}, line_items: [], placed_at: "soon" })));
+    server.raw.publish(OrderPlaced.subject, encoder.encode(JSON.stringify({ order_id: "", quantity: "2", customer: {}, line_items: [], placed_at: "soon" })));
     const [letter] = await dead.waitForCount(1, WAIT_MS, "the dead letter of the invalid order");
     assert.equal(letter!.headers["Eb-Dead-Letter-Reason"], "invalid");
     assert.equal(letter!.headers["Eb-Error-Code"], "EB_ERR_VALIDATION");
@@ -235,7 +218,7 @@ describe("contracts over core NATS", () => {
     const before = readings.length;
     const headers = natsHeaders();
     headers.set("Content-Type", "application/x-protobuf");
-    raw!.publish(PackedReading.subject, Uint8Array.from([8, 1, 18, 3]), { headers });
+    server.raw.publish(PackedReading.subject, Uint8Array.from([8, 1, 18, 3]), { headers });
     const [letter] = await dead.waitForCount(1, WAIT_MS, "the dead letter of the protobuf message");
     assert.equal(letter!.headers["Eb-Dead-Letter-Reason"], "undecodable");
     assert.equal(letter!.headers["Eb-Error-Code"], "EB_ERR_UNSUPPORTED_CONTENT_TYPE");
@@ -255,15 +238,15 @@ describe("contracts over core NATS", () => {
       return true;
     });
     // A responder outside the contract (another service) answering wrongly: the requester rejects the reply.
-    const rogue = raw!.subscribe(`core.${run}.price.rogue`, { callback: (_err, msg) => void msg.respond(encoder.encode('{"sku":"X","unitPrice":"cheap"}')) });
-    await raw!.flush();
+    const rogue = server.raw.subscribe(`core.${run}.price.rogue`, { callback: (_err, msg) => void msg.respond(encoder.encode('{"sku":"X","unitPrice":"cheap"}')) });
+    await server.raw.flush();
     const RogueQuote = defineEvent(`core.${run}.price.rogue`, z.object({ sku: z.string() }), { reply: z.object({ sku: z.string(), unitPrice: z.number() }) });
     await assert.rejects(bus.request(RogueQuote, { sku: "X" }, { timeout: WAIT_MS }), (err: unknown) => err instanceof ValidationError && err.direction === "reply" && /unitPrice: /.test(err.message));
     rogue.unsubscribe();
   });
 
   test("payload sizes: just under max_payload is delivered whole; one byte over is EB_ERR_PAYLOAD_TOO_LARGE with the sizes, and nothing is sent", async () => {
-    const max = raw!.info!.max_payload;
+    const max = server.raw.info!.max_payload;
     assert.equal(max, 1024 * 1024);
     const wire = await rawWatch(Blob.subject);
     const overhead = encoder.encode(JSON.stringify({ text: "" })).length;
@@ -296,13 +279,13 @@ describe("contracts over JetStream", () => {
 
   before(async () => {
     bus = new EventBus();
-    buses.push(bus);
+    server.keep(bus);
     await bus.connect({
       transport: "jetstream",
-      servers: [nats!.url],
+      servers: [server.nats.url],
       logger: silentLogger,
       env: {},
-      cwd,
+      cwd: server.cwd,
       streams: [{ name: "CONTRACTS", subjects: [`integ.${run}.>`], storage: "memory" }],
       retry: { maxDeliver: 5, initialDelayMs: 50, maxDelayMs: 200 },
     });
@@ -319,7 +302,7 @@ describe("contracts over JetStream", () => {
     await bus.publish(StoredOrder, { orderId: "j-2", total: 10 });
     assert.deepEqual(await stored.waitForCount(1, WAIT_MS, "the valid stored order"), [{ orderId: "j-2", total: 10 }]);
     // Terminated, not waiting for a redelivery: the consumer has nothing pending and nothing unacknowledged.
-    const jsm = await jetstreamManager(raw!);
+    const jsm = await jetstreamManager(server.raw);
     let last = "";
     const settled = async () => {
       for await (const info of jsm.consumers.list("CONTRACTS")) {
@@ -338,7 +321,7 @@ describe("contracts over JetStream", () => {
   });
 
   test("publish: an invalid message is not stored", async () => {
-    const jsm = await jetstreamManager(raw!);
+    const jsm = await jetstreamManager(server.raw);
     const before = (await jsm.streams.info("CONTRACTS")).state.messages;
     await assert.rejects(bus.publish(StoredOrder, { orderId: "j-3" } as never), (err: unknown) => err instanceof ValidationError && /total: /.test(err.message));
     assert.equal((await jsm.streams.info("CONTRACTS")).state.messages, before);

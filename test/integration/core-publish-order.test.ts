@@ -5,43 +5,25 @@
 // lost at close or drain; a loop far larger than one batch arrives whole and in order.
 import "reflect-metadata";
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { describe, test } from "node:test";
 import { container, injectable } from "tsyringe";
 import { EventBus, EventPublisher, Listen, type MessageContext } from "../../src/index.js";
-import { startNatsServer, type NatsServer } from "../helpers/nats-server.js";
 import { Collector, uniqueName } from "../helpers/unique.js";
-import { removeDir, silentLogger, tempCwd } from "./support.js";
+import { serverWithRawClient, silentLogger } from "./support.js";
 
 const WAIT_MS = 10_000;
 const run = uniqueName("order");
 const decoder = new TextDecoder();
 
-let nats: NatsServer | undefined;
-let cwd: string | undefined;
-let raw: NatsConnection | undefined;
-const buses: EventBus[] = [];
-
-before(async () => {
-  nats = await startNatsServer();
-  cwd = await tempCwd("publish-order");
-  raw = await connect({ servers: nats.url, name: "publish-order-raw" });
-});
-
-after(async () => {
-  await Promise.all(buses.map((bus) => bus.close()));
-  await raw?.close();
-  await nats?.stop();
-  await removeDir(cwd);
-});
+const server = serverWithRawClient("publish-order");
 
 /** A bus of its own, with a child container in which listeners get it (and an EventPublisher on it) injected. */
 async function connectedBus(): Promise<EventBus> {
   const bus = new EventBus();
-  buses.push(bus);
+  server.keep(bus);
   const scope = container.createChildContainer();
   scope.registerInstance(EventBus, bus);
-  await bus.connect({ transport: "nats", servers: [nats!.url], logger: silentLogger, env: {}, cwd, container: scope });
+  await bus.connect({ transport: "nats", servers: [server.nats.url], logger: silentLogger, env: {}, cwd: server.cwd, container: scope });
   return bus;
 }
 
@@ -49,9 +31,9 @@ async function connectedBus(): Promise<EventBus> {
 async function wireLog(...subjects: string[]): Promise<Collector<string>> {
   const collector = new Collector<string>();
   for (const subject of subjects) {
-    raw!.subscribe(subject, { callback: (err, msg) => void (err || collector.push(`${msg.subject.split(".").at(-1)} ${decoder.decode(msg.data)}`)) });
+    server.raw.subscribe(subject, { callback: (err, msg) => void (err || collector.push(`${msg.subject.split(".").at(-1)} ${decoder.decode(msg.data)}`)) });
   }
-  await raw!.flush();
+  await server.raw.flush();
   return collector;
 }
 
@@ -91,12 +73,12 @@ describe("core publish: batching keeps the order and loses nothing", () => {
   test("publishes not awaited, then a request: the events are on the wire before the request", async () => {
     const bus = await connectedBus();
     const wire = await wireLog(`ord.${run}.a`, `svc.${run}.ask`);
-    raw!.subscribe(`svc.${run}.ask`, {
+    server.raw.subscribe(`svc.${run}.ask`, {
       callback: (_err, msg) => {
         msg.respond(new TextEncoder().encode('"ok"'));
       },
     });
-    await raw!.flush();
+    await server.raw.flush();
     void bus.publish(`ord.${run}.a`, 1);
     void bus.publish(`ord.${run}.a`, 2);
     assert.equal(await bus.request(`svc.${run}.ask`, 3, { timeout: WAIT_MS }), "ok");

@@ -8,7 +8,7 @@ import "reflect-metadata";
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { after, afterEach, describe, test } from "node:test";
+import { afterEach, describe, test } from "node:test";
 import { jetstreamManager, StorageType, type JetStreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { injectable } from "tsyringe";
@@ -17,22 +17,19 @@ import { errorWithCode } from "../helpers/assertions.js";
 import { natsServerBinary, startNatsServer, type NatsServer } from "../helpers/nats-server.js";
 import { serverWith, serverWithout, type ServerBinary } from "../helpers/server-versions.js";
 import { Collector, pollUntil, uniqueName } from "../helpers/unique.js";
-import { ProcessGroup } from "../helpers/processes.js";
+import { ProcessGroup, undoAfterAll } from "../helpers/processes.js";
 import { removeDir, silentLogger, tempCwd } from "./support.js";
 
 const WAIT_MS = 15_000;
 const TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
 const group = new ProcessGroup();
-const cleanups: Array<() => Promise<unknown>> = [group.killAll.bind(group)];
+const cleanup = undoAfterAll(group);
 let buses: EventBus[] = [];
 afterEach(async () => {
   const open = buses;
   buses = [];
   await Promise.all(open.map((bus) => bus.close()));
-});
-after(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
 interface Server {
@@ -48,11 +45,11 @@ function serverOf(binary: ServerBinary): Promise<Server> {
   if (!server) {
     server = (async () => {
       const nats = await startNatsServer({ binary: binary.binary });
-      cleanups.push(() => nats.stop());
+      cleanup(() => nats.stop());
       const raw: NatsConnection = await connect({ servers: nats.url, name: "delayed-publish-raw" });
-      cleanups.push(() => raw.close());
+      cleanup(() => raw.close());
       const cwd = await tempCwd("delayed-publish");
-      cleanups.push(() => removeDir(cwd));
+      cleanup(() => removeDir(cwd));
       return { nats, jsm: await jetstreamManager(raw), cwd };
     })();
     servers.set(binary.binary, server);
@@ -158,7 +155,7 @@ describe("on a nats-server with message schedules and per-message TTL", { skip: 
   test("a delayed message survives a server restart before it is due", async () => {
     // A server of its own: the restart must not disturb the other tests.
     const nats = await startNatsServer({ binary: (current as ServerBinary).binary });
-    cleanups.push(() => nats.stop());
+    cleanup(() => nats.stop());
     const s = await serverOf(current as ServerBinary);
     const stream = streamFor({ allowSchedules: true, storage: "file" });
     const publisher = await busOn({ ...s, nats }, [stream]);

@@ -1,9 +1,7 @@
-import { after, afterEach, before } from "node:test";
+import { afterEach } from "node:test";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { EventBus, type ConnectOptions } from "../../src/index.js";
-import { startNatsServer, type NatsServer } from "../helpers/nats-server.js";
-import { removeDir, silentLogger, tempCwd } from "./support.js";
+import { serverWithRawClient, silentLogger } from "./support.js";
 
 export interface JetStreamTestServer {
   readonly url: string;
@@ -18,32 +16,20 @@ export interface JetStreamTestServer {
  * stopped after them), with a raw connection and the buses each test connects.
  */
 export function useJetStreamServer(name: string): JetStreamTestServer {
-  let nats: NatsServer | undefined;
-  let cwd: string | undefined;
-  let raw: NatsConnection | undefined;
   let jsm: JetStreamManager | undefined;
-  let buses: EventBus[] = [];
-
-  before(async () => {
-    nats = await startNatsServer();
-    cwd = await tempCwd(name);
-    raw = await connect({ servers: nats.url, name: `${name}-raw` });
+  const server = serverWithRawClient(name, async (raw) => {
     jsm = await jetstreamManager(raw);
   });
+  let buses: EventBus[] = [];
   afterEach(async () => {
     const open = buses;
     buses = [];
     await Promise.all(open.map((bus) => bus.close()));
   });
-  after(async () => {
-    await raw?.close();
-    await nats?.stop();
-    await removeDir(cwd);
-  });
 
   return {
     get url() {
-      return nats!.url;
+      return server.nats.url;
     },
     get jsm() {
       return jsm!;
@@ -51,7 +37,7 @@ export function useJetStreamServer(name: string): JetStreamTestServer {
     async bus(options: ConnectOptions = {}) {
       const bus = new EventBus();
       buses.push(bus);
-      await bus.connect({ transport: "jetstream", servers: [nats!.url], logger: silentLogger, env: {}, cwd, metrics: false, ...options });
+      await bus.connect({ transport: "jetstream", servers: [server.nats.url], logger: silentLogger, env: {}, cwd: server.cwd, metrics: false, ...options });
       return bus;
     },
   };

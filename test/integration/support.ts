@@ -3,11 +3,14 @@
  * NATS servers come from ../helpers/nats-server.ts and waiting from ../helpers/unique.ts.
  */
 import { mkdtemp, rm } from "node:fs/promises";
+import { after, before } from "node:test";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { BusStatus, EventBus, Logger } from "../../src/index.js";
+import { startNatsServer, type NatsServer } from "../helpers/nats-server.js";
 import { waitFor } from "../helpers/unique.js";
 
 /** Discards every line: these tests assert on behaviour, not on logs. */
@@ -45,6 +48,60 @@ export function tempCwd(prefix: string): Promise<string> {
 
 export function removeDir(dir: string | undefined): Promise<void> {
   return dir ? rm(dir, { recursive: true, force: true }) : Promise.resolve();
+}
+
+/** What serverWithRawClient() sets up for a test file. */
+export interface ServerWithRawClient {
+  readonly nats: NatsServer;
+  /** A plain nats.js connection: what a service in another language would see and send. */
+  readonly raw: NatsConnection;
+  /** An empty directory to pass as `cwd`. */
+  readonly cwd: string;
+  /** Closes `bus` after the file's tests; returns it. */
+  keep(bus: EventBus): EventBus;
+}
+
+/**
+ * For a test file: a nats-server of its own, an empty `cwd` and a raw nats.js connection, set up
+ * before its tests (then `setUp`, if given, in the same hook); after them the buses it kept are
+ * closed, then the rest is stopped and removed.
+ */
+export function serverWithRawClient(name: string, setUp?: (raw: NatsConnection) => Promise<void>): ServerWithRawClient {
+  let nats: NatsServer | undefined;
+  let raw: NatsConnection | undefined;
+  let cwd: string | undefined;
+  const buses: EventBus[] = [];
+  before(async () => {
+    nats = await startNatsServer();
+    cwd = await tempCwd(name);
+    raw = await connect({ servers: nats.url, name: `${name}-raw-client` });
+    await setUp?.(raw);
+  });
+  after(async () => {
+    await Promise.all(buses.map((bus) => bus.close()));
+    await raw?.close();
+    await nats?.stop();
+    await removeDir(cwd);
+  });
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("serverWithRawClient: used outside the file's tests (before its `before` hook ran)");
+    return value;
+  };
+  return {
+    get nats() {
+      return ready(nats);
+    },
+    get raw() {
+      return ready(raw);
+    },
+    get cwd() {
+      return ready(cwd);
+    },
+    keep(bus) {
+      buses.push(bus);
+      return bus;
+    },
+  };
 }
 
 /** Records every status a bus reports, so a test can await a transition (not just a current value). */
