@@ -416,7 +416,12 @@ export class EventBus {
       this.#tracker.set(status);
       observers.lifecycle({ type: "status", transport: transport.name, status, previous, reconnects: this.#reconnects });
     });
-    await transport.connect();
+    try {
+      await transport.connect();
+    } catch (err) {
+      observers.dispose();
+      throw err;
+    }
     this.#closing = undefined;
     this.#stopping = false;
     this.#reconnects = 0;
@@ -436,6 +441,7 @@ export class EventBus {
     await connected.transport.close();
     this.#tracker.set("closed");
     if (report) connected.observers.lifecycle({ type: "closed", transport: connected.transport.name });
+    connected.observers.dispose();
   }
 
   #require(action: string): Connected {

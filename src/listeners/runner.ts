@@ -275,7 +275,7 @@ export class ListenerRunner {
 
   #handled(listener: RunningListener, delivery: Delivery): void {
     listener.handled++;
-    this.deps.observers.outcome(listener, delivery, HANDLED);
+    if (this.deps.observers.reportsHandled) this.deps.observers.outcome(listener, delivery, HANDLED);
   }
 
   /** A message no handler may see: it could not be decoded, or it broke its contract. */

@@ -22,8 +22,12 @@ export interface BusObserver {
    * true: this observer only counts handled messages, and reads `ListenerInfo.handled` when it
    * reports, so outcome() is not called for each "handled" one (it still is for every other
    * kind). One call per observer per message was most of what observing cost a listener (bench/).
+   * It may be a getter whose answer changes (the log observer: true while debug lines are off);
+   * such an observer calls back through onCountsHandledChange whenever it does.
    */
   readonly countsHandled?: boolean;
+  /** Registers `changed`, to be called whenever `countsHandled` changes its answer; returns how to unregister. */
+  onCountsHandledChange?(changed: () => void): () => void;
   /**
    * Runs `run` (the publish) inside the observer's own context, e.g. an OpenTelemetry span,
    * so the trace context copied into the message's headers is that span's. Call `run`
@@ -44,7 +48,8 @@ export interface BusObserver {
   /**
    * For observers whose wrappers are active only sometimes (tracing: only with an SDK):
    * when it returns false, the set leaves this observer's wrappers out of the call
-   * altogether instead of nesting one that would only call through.
+   * altogether instead of nesting one that would only call through. Asked once per turn of
+   * the event loop, not per message: the answer holds until the next microtask checkpoint.
    */
   wrapping?(): boolean;
 }

@@ -116,6 +116,19 @@ describe("ObserverSet: observers see outcomes and cannot change them", () => {
     assert.deepEqual(told, ["handled", "ack-failed", "failed"]);
   });
 
+  test("a wrapper active only sometimes is asked once per turn of the event loop, and its answer changes from the next turn", async () => {
+    let asked = 0;
+    let tracing = false;
+    const observers = new ObserverSet([{ wrapping: () => (asked++, tracing), wrapHandler: (_l, _d, run) => run() }]);
+    assert.equal(observers.wrapsHandlers(), false);
+    tracing = true;
+    assert.equal(observers.wrapsHandlers(), false, "the same turn keeps its answer");
+    assert.equal(asked, 1);
+    await Promise.resolve();
+    assert.equal(observers.wrapsHandlers(), true, "the next turn asks again");
+    assert.equal(asked, 2);
+  });
+
   test("nothing observes publishes: the publish path skips the set entirely", () => {
     assert.equal(new ObserverSet([{ lifecycle() {} }]).observesPublish, false);
     assert.equal(new ObserverSet([{ published() {} }]).observesPublish, true);
@@ -243,6 +256,46 @@ describe("metrics option", () => {
 });
 
 describe("logs a person can act on", () => {
+  test("handled lines follow pino's level as it is set at runtime; a closed bus stops following the logger", async () => {
+    const lines: string[] = [];
+    const logger = createLogger("info", { destination: { write: (line: string) => void lines.push((JSON.parse(line) as { msg: string }).msg) } });
+    const pinoLogger = logger as unknown as { level: string; listenerCount(event: string): number };
+    const handledLines = () => lines.filter((msg) => msg === "handled").length;
+    const bus = new EventBus();
+    await bus.connect({ transport: "memory", env: {}, cwd, metrics: false, logger });
+    try {
+      await bus.listen([ThingListener]);
+      for (const [level, id] of [["info", "at-info"], ["debug", "at-debug"], ["info", "at-info-again"]] as const) {
+        pinoLogger.level = level;
+        const before = handled.length;
+        await bus.publish(SUBJECT, { id });
+        await handled.waitForCount(before + 1, 5_000, `the message published at ${level}`);
+      }
+      assert.deepEqual(handled.items.slice(-3), ["at-info", "at-debug", "at-info-again"]);
+      assert.equal(handledLines(), 1, 'one "handled" line: for the message published at debug');
+      assert.equal(pinoLogger.listenerCount("level-change"), 1);
+    } finally {
+      await bus.close();
+    }
+    assert.equal(pinoLogger.listenerCount("level-change"), 0, "the closed bus no longer listens to the logger");
+  });
+
+  test("a logger that does not announce level changes is told of every handled message (it decides itself)", async () => {
+    const debugLines: string[] = [];
+    const logger: Logger = { ...silent, debug: (_fields, message) => void debugLines.push(message), isLevelEnabled: () => true };
+    const bus = new EventBus();
+    await bus.connect({ transport: "memory", env: {}, cwd, metrics: false, logger });
+    try {
+      await bus.listen([ThingListener]);
+      const before = handled.length;
+      await bus.publish(SUBJECT, { id: "custom-logger" });
+      await handled.waitForCount(before + 1, 5_000, "the message");
+      assert.deepEqual(debugLines, ["handled"]);
+    } finally {
+      await bus.close();
+    }
+  });
+
   test("a handler failure's line carries the error's stack through pino's error serializer", async () => {
     const failed = new Collector<Record<string, unknown>>();
     const destination = {
