@@ -163,39 +163,20 @@ function wrapAll<T>(wrappers: readonly BusObserver[], run: () => Promise<T>, app
   return result ?? once();
 }
 
-const RESOLVED = Promise.resolve();
-
 /** One kind of wrapper: those always active, and those active only sometimes (see BusObserver.wrapping). */
 class Wrappers {
   readonly #always: BusObserver[];
   readonly #conditional: BusObserver[];
-  /** active()'s answer for the rest of this turn of the event loop (see #forget). */
-  #now: readonly BusObserver[] | undefined;
 
   constructor(readonly all: BusObserver[]) {
     this.#always = all.filter((observer) => !observer.wrapping);
     this.#conditional = all.filter((observer) => observer.wrapping);
   }
 
-  /**
-   * The wrappers to nest now: all of them while a conditional one is active, else only the
-   * unconditional ones. Asked once per turn, not per message: the messages of one socket read
-   * are dispatched in one synchronous run, and asking the OpenTelemetry API for each cost
-   * about 50 ns of a listener's 2 µs per message (bench/). A tracing SDK registered meanwhile
-   * is seen from the next turn on.
-   */
+  /** The wrappers to nest now: all of them while a conditional one is active, else only the unconditional ones. */
   active(): readonly BusObserver[] {
-    if (this.#conditional.length === 0) return this.#always;
-    if (this.#now === undefined) {
-      this.#now = this.#conditional.some(isWrapping) ? this.all : this.#always;
-      void RESOLVED.then(this.#forget); // cheaper than queueMicrotask (no AsyncResource)
-    }
-    return this.#now;
+    return this.#conditional.length > 0 && this.#conditional.some(isWrapping) ? this.all : this.#always;
   }
-
-  readonly #forget = (): void => {
-    this.#now = undefined;
-  };
 }
 
 function isWrapping(observer: BusObserver): boolean {

@@ -48,8 +48,7 @@ export interface BusObserver {
   /**
    * For observers whose wrappers are active only sometimes (tracing: only with an SDK):
    * when it returns false, the set leaves this observer's wrappers out of the call
-   * altogether instead of nesting one that would only call through. Asked once per turn of
-   * the event loop, not per message: the answer holds until the next microtask checkpoint.
+   * altogether instead of nesting one that would only call through.
    */
   wrapping?(): boolean;
 }
