@@ -46,6 +46,11 @@ export interface ProbeReport {
   complete: boolean;
 }
 
+/** Messages handled so far in this process (bench/workers/dispatch-feed.ts counts both of its sides with it). */
+export function messagesSeen(): number {
+  return count;
+}
+
 function report(complete: boolean, quietMs = 0): ProbeReport {
   const cpu = cpuAtDone ?? (cpuAtFirst ? process.cpuUsage(cpuAtFirst) : { user: 0, system: 0 });
   // On an idle timeout the last message came about `quietMs` ago.

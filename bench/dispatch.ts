@@ -1,0 +1,63 @@
+/**
+ * `node dist/bench/dispatch.js [--processes N] [--rounds N]`: what the library's dispatch adds to
+ * each message of scenario 1's listener, without the socket, the server and the publisher (see
+ * workers/dispatch-feed.ts). Starts its own nats-server (for the connections only: the measured
+ * messages never pass through it), then N fresh register-listeners processes one after the other
+ * (a process's JIT decisions move its figures a little, so one is not enough), and prints raw
+ * nats.js's and the library's CPU per message and lib − raw, medians of the rounds of each.
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { startBenchServer } from "./lib/nats-server.js";
+import { median } from "./lib/stats.js";
+import { CLI, DIST_BENCH } from "./lib/worker.js";
+import type { DispatchRound } from "./workers/dispatch-feed.js";
+
+const { values } = parseArgs({ options: { processes: { type: "string", default: "3" }, rounds: { type: "string", default: "30" } } });
+const processes = Number(values.processes);
+const rounds = Number(values.rounds);
+if (!(processes >= 1 && rounds >= 1)) throw new Error("--processes and --rounds take a whole number ≥ 1");
+
+const server = await startBenchServer();
+const dir = await mkdtemp(path.join(os.tmpdir(), "nats-events-dispatch-"));
+try {
+  process.stdout.write(`nats-server ${server.version}, Node ${process.version}; ${processes} processes × ${rounds} rounds of 50,000 messages per side\n`);
+  process.stdout.write(`process  raw ns/msg  lib ns/msg  lib − raw  lib ÷ raw\n`);
+  const all: DispatchRound[] = [];
+  for (let i = 1; i <= processes; i++) {
+    const out = path.join(dir, `rounds-${i}.json`);
+    await runListener(server.url, out);
+    const results = JSON.parse(await readFile(out, "utf8")) as DispatchRound[];
+    all.push(...results);
+    process.stdout.write(`${String(i).padStart(7)}  ${summary(results)}\n`);
+  }
+  process.stdout.write(`    all  ${summary(all)}\n`);
+} finally {
+  await rm(dir, { recursive: true, force: true });
+  await server.stop();
+}
+
+function summary(results: readonly DispatchRound[]): string {
+  const raw = median(results.map((round) => round.rawNs));
+  const lib = median(results.map((round) => round.libNs));
+  const diff = median(results.map((round) => round.libNs - round.rawNs));
+  const ratio = median(results.map((round) => round.libNs / round.rawNs));
+  return `${raw.toFixed(0).padStart(10)}  ${lib.toFixed(0).padStart(10)}  ${diff.toFixed(0).padStart(9)}  ${ratio.toFixed(3).padStart(9)}`;
+}
+
+function runListener(url: string, out: string): Promise<void> {
+  const args = ["--import", path.join(DIST_BENCH, "workers/dispatch-feed.js"), CLI, "register-listeners", path.join(DIST_BENCH, "listeners/core.listener.js"), "--server", url];
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, BENCH_URL: url, BENCH_SUBJECT: "bench.dispatch.lib", BENCH_GROUP: "", BENCH_ROUNDS: String(rounds), BENCH_DISPATCH_OUT: out },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("exit", (code, signal) => (code === 0 ? resolve() : reject(new Error(`the listener process ended with ${signal ?? `code ${code}`}:\n${stderr}`))));
+  });
+}
