@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Registry } from "prom-client";
 import { injectable } from "tsyringe";
-import { Listen, type BusObserver, type LifecycleEvent } from "../../src/index.js";
+import { Listen, type BusObserver, type LifecycleEvent, type MessageContext } from "../../src/index.js";
 import { clusterSuite } from "../helpers/cluster-suite.js";
 import { publishStored } from "../helpers/publish-stored.js";
 import { Collector, pollUntil, uniqueName } from "../helpers/unique.js";
@@ -16,16 +16,18 @@ const STREAM = "LIVENESS";
 const PREFIX = "liveness";
 /** Generous: the issue's stall lasted 27-41 s; the pump resumes in well under a second after a stepdown (bench/cluster-stall.ts). */
 const RESUME_BOUND_MS = 20_000;
+/** The listener's ackWait (the bus default): when a message the old leader counted as delivered comes back at the latest. */
+const ACK_WAIT_MS = 30_000;
 
 const stepdownSubject = `${PREFIX}.${uniqueName("stepdown")}`;
 const deletedSubject = `${PREFIX}.${uniqueName("deleted")}`;
 
 @injectable()
 class StepdownListener {
-  static readonly handled = new Collector<{ id: number; at: number }>();
+  static readonly handled = new Collector<{ id: number; at: number; deliveryCount: number }>();
   @Listen(stepdownSubject, "stepdown-workers")
-  handle(data: { id: number }): void {
-    StepdownListener.handled.push({ id: data.id, at: performance.now() });
+  handle(data: { id: number }, ctx: MessageContext): void {
+    StepdownListener.handled.push({ id: data.id, at: performance.now(), deliveryCount: ctx.deliveryCount });
   }
 }
 
@@ -46,6 +48,15 @@ function consumerEvents(): { observer: BusObserver; events: LifecycleEvent[] } {
   return { events, observer: { lifecycle: (event) => void (event.type.startsWith("consumer-") && events.push(event)) } };
 }
 
+/*
+ * What "delivery resumes" can promise: new messages flow again within the bound, and every message
+ * is handled. In about one stepdown in ten under traffic (nats-server 2.15.1; seen before and after
+ * the dispatch changes of issue 12), the old leader counts one message as delivered that it never
+ * sends: a subscription to `_INBOX.>` and the pump's own log of arrivals both show the stream
+ * sequence skipped at the stepdown. The new leader then redelivers it when its ackWait runs out;
+ * no client can ask for it sooner (it holds no reply subject for it). So such a message is checked
+ * against ackWait, not against the resume bound.
+ */
 test("a consumer leader stepdown under traffic: delivery resumes within the bound, nothing lost, the recovery logged once and counted", { timeout: 120_000 }, async (t) => {
   const registry = new Registry();
   const { observer, events } = consumerEvents();
@@ -70,16 +81,21 @@ test("a consumer leader stepdown under traffic: delivery resumes within the boun
   await publishing;
   await handled.waitForCount(COUNT, 60_000, "every published event handled");
 
+  const firstDeliveries = handled.items.filter((item) => item.deliveryCount === 1);
   const ids = new Set(handled.items.map((item) => item.id));
   assert.equal(ids.size, COUNT, "every published event was handled");
   let gapMs = 0;
   let previous = steppedAt;
-  for (const { at } of handled.items) {
+  for (const { at } of firstDeliveries) {
     if (at < steppedAt) continue;
     gapMs = Math.max(gapMs, at - previous);
     previous = at;
   }
   assert.ok(gapMs < RESUME_BOUND_MS, `delivery resumed ${Math.round(gapMs)} ms after the stepdown (bound ${RESUME_BOUND_MS} ms)`);
+  // Events whose first delivery never reached the listener: back by ackWait after the stepdown.
+  const firstIds = new Set(firstDeliveries.map((item) => item.id));
+  const late = handled.items.filter((item) => !firstIds.has(item.id)).map((item) => ({ id: item.id, afterMs: Math.round(item.at - steppedAt) }));
+  for (const { id, afterMs } of late) assert.ok(afterMs < ACK_WAIT_MS + 5_000, `event ${id} came back ${afterMs} ms after the stepdown (ackWait ${ACK_WAIT_MS} ms)`);
   const newLeader = (await suite.jsm.consumers.info(STREAM, info.name)).cluster?.leader;
 
   // Each stall is reported once and each is followed by exactly one recovery, counted in the metric.
@@ -97,7 +113,8 @@ test("a consumer leader stepdown under traffic: delivery resumes within the boun
   assert.equal(counted, recovered.length, "every recovery counted in nats_events_consumer_recoveries_total");
   t.diagnostic(
     `consumer leader ${oldLeader} -> ${newLeader}; longest delivery gap after the stepdown ${Math.round(gapMs)} ms; ` +
-      `${recovered.length} recovery(ies): ${recovered.map((event) => (event.type === "consumer-recovered" ? `${event.event.reason} (${event.event.downMs} ms)` : "")).join(", ") || "none needed"}`,
+      `${recovered.length} recovery(ies): ${recovered.map((event) => (event.type === "consumer-recovered" ? `${event.event.reason} (${event.event.downMs} ms)` : "")).join(", ") || "none needed"}; ` +
+      `first delivery never arrived (redelivered after ackWait): ${late.map((item) => `${item.id} after ${item.afterMs} ms`).join(", ") || "none"}`,
   );
 });
 
