@@ -6,15 +6,12 @@
  * (a process's JIT decisions move its figures a little, so one is not enough), and prints raw
  * nats.js's and the library's CPU per message and lib − raw, medians of the rounds of each.
  */
-import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { startBenchServer } from "./lib/nats-server.js";
 import { median } from "./lib/stats.js";
-import { CLI, DIST_BENCH } from "./lib/worker.js";
-import type { DispatchRound } from "./workers/dispatch-feed.js";
+import { CLI, DIST_BENCH, Worker, withWorkers } from "./lib/worker.js";
+import type { DispatchResult, DispatchRound } from "./workers/dispatch-feed.js";
 
 const { values } = parseArgs({ options: { processes: { type: "string", default: "3" }, rounds: { type: "string", default: "30" } } });
 const processes = Number(values.processes);
@@ -22,22 +19,27 @@ const rounds = Number(values.rounds);
 if (!(processes >= 1 && rounds >= 1)) throw new Error("--processes and --rounds take a whole number ≥ 1");
 
 const server = await startBenchServer();
-const dir = await mkdtemp(path.join(os.tmpdir(), "nats-events-dispatch-"));
 try {
-  process.stdout.write(`nats-server ${server.version}, Node ${process.version}; ${processes} processes × ${rounds} rounds of 50,000 messages per side\n`);
+  process.stdout.write(`nats-server ${server.version}, Node ${process.version}; ${processes} processes × ${rounds} rounds per side\n`);
   process.stdout.write(`process  raw ns/msg  lib ns/msg  lib − raw  lib ÷ raw\n`);
   const all: DispatchRound[] = [];
   for (let i = 1; i <= processes; i++) {
-    const out = path.join(dir, `rounds-${i}.json`);
-    await runListener(server.url, out);
-    const results = JSON.parse(await readFile(out, "utf8")) as DispatchRound[];
-    all.push(...results);
-    process.stdout.write(`${String(i).padStart(7)}  ${summary(results)}\n`);
+    const result = await withWorkers([() => libListener(server.url, i)], ([worker]) => worker!.call<DispatchResult>("dispatch", { rounds }, 600_000));
+    all.push(...result.rounds);
+    process.stdout.write(`${String(i).padStart(7)}  ${summary(result.rounds)}  (${result.messages} messages a round)\n`);
   }
   process.stdout.write(`    all  ${summary(all)}\n`);
 } finally {
-  await rm(dir, { recursive: true, force: true });
   await server.stop();
+}
+
+/** Scenario 1's listener module, run by the real register-listeners with the feed preloaded. */
+function libListener(url: string, i: number): Worker {
+  const args = ["register-listeners", path.join(DIST_BENCH, "listeners/core.listener.js"), "--server", url];
+  return Worker.start(`dispatch-listener-${i}`, CLI, args, {
+    env: { BENCH_URL: url, BENCH_SUBJECT: "bench.dispatch.lib" },
+    nodeFlags: ["--import", path.join(DIST_BENCH, "workers/dispatch-feed.js")],
+  });
 }
 
 function summary(results: readonly DispatchRound[]): string {
@@ -46,18 +48,4 @@ function summary(results: readonly DispatchRound[]): string {
   const diff = median(results.map((round) => round.libNs - round.rawNs));
   const ratio = median(results.map((round) => round.libNs / round.rawNs));
   return `${raw.toFixed(0).padStart(10)}  ${lib.toFixed(0).padStart(10)}  ${diff.toFixed(0).padStart(9)}  ${ratio.toFixed(3).padStart(9)}`;
-}
-
-function runListener(url: string, out: string): Promise<void> {
-  const args = ["--import", path.join(DIST_BENCH, "workers/dispatch-feed.js"), CLI, "register-listeners", path.join(DIST_BENCH, "listeners/core.listener.js"), "--server", url];
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, BENCH_URL: url, BENCH_SUBJECT: "bench.dispatch.lib", BENCH_GROUP: "", BENCH_ROUNDS: String(rounds), BENCH_DISPATCH_OUT: out },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("exit", (code, signal) => (code === 0 ? resolve() : reject(new Error(`the listener process ended with ${signal ?? `code ${code}`}:\n${stderr}`))));
-  });
 }

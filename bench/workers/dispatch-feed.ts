@@ -8,20 +8,18 @@
  *   lib — the library's @Listen handler (bench/listeners/core.listener.ts), through the
  *         transport, the runner and the default observers, as register-listeners runs it.
  * A machine-wide slowdown hits both sides of a round alike, so lib − raw stays put where
- * the absolute figures move. Writes its rounds as JSON to BENCH_DISPATCH_OUT, then exits.
+ * the absolute figures move. Serves the bench's IPC command `dispatch` (lib/rpc.ts).
  */
-import { writeFileSync } from "node:fs";
 import { NatsConnectionImpl } from "@nats-io/nats-core/internal";
 import { connect, type Subscription, type SubscriptionOptions } from "@nats-io/transport-node";
 import { makePayload } from "../lib/payload.js";
 import { hit, messagesSeen } from "../lib/probe.js";
+import { serve } from "../lib/rpc.js";
 
-const env = process.env;
-const libSubject = env.BENCH_SUBJECT ?? "bench.dispatch.lib";
+const libSubject = process.env.BENCH_SUBJECT ?? "bench.dispatch.lib";
 const rawSubject = `${libSubject}.raw`;
-const messages = Number(env.BENCH_MESSAGES ?? 50_000);
-const rounds = Number(env.BENCH_ROUNDS ?? 30);
-const warmupRounds = Number(env.BENCH_WARMUP_ROUNDS ?? 8);
+const MESSAGES = 50_000;
+const WARMUP_ROUNDS = 8;
 /** Frames per parse() call: about 64 KiB, what one socket read hands nats.js. Whole frames only, so the server's own PINGs on the real socket never land inside one. */
 const FRAMES_PER_CHUNK = 270;
 
@@ -31,24 +29,34 @@ export interface DispatchRound {
   readonly libNs: number;
 }
 
+/** What the `dispatch` command answers. */
+export interface DispatchResult {
+  /** Messages per side and round. */
+  readonly messages: number;
+  readonly rounds: DispatchRound[];
+}
+
 interface Side {
   readonly connection: NatsConnectionImpl;
   readonly chunks: Uint8Array[];
 }
 
+/** The library's side, as soon as register-listeners subscribed its listener (before it says "ready"). */
+let lib: Side | undefined;
 const subscribe = NatsConnectionImpl.prototype.subscribe;
 NatsConnectionImpl.prototype.subscribe = function (this: NatsConnectionImpl, subject: string, options?: SubscriptionOptions): Subscription {
   const subscription = subscribe.call(this, subject, options);
-  // The library's subscription: start once register-listeners has finished starting up.
-  if (subject === libSubject) setTimeout(() => void run({ connection: this, chunks: framesFor(subject, subscription.getID()) }), 500);
+  if (subject === libSubject) lib = { connection: this, chunks: framesFor(subject, subscription.getID()) };
   return subscription;
 };
 
-/** `messages` MSG frames for one subscription id, in chunks as a socket read would bring them. */
+serve({ dispatch: ({ rounds }) => measure(Number(rounds)) });
+
+/** `MESSAGES` MSG frames for one subscription id, in chunks as a socket read would bring them. */
 function framesFor(subject: string, sid: number): Uint8Array[] {
   const encoder = new TextEncoder();
   const frames: string[] = [];
-  for (let i = 0; i < messages; i++) {
+  for (let i = 0; i < MESSAGES; i++) {
     const payload = JSON.stringify(makePayload(100_000 + i));
     frames.push(`MSG ${subject} ${sid} ${Buffer.byteLength(payload)}\r\n${payload}\r\n`);
   }
@@ -67,13 +75,15 @@ async function pass(side: Side): Promise<number> {
   }
   const used = process.cpuUsage(cpu);
   const handled = messagesSeen() - before;
-  if (handled !== messages) throw new Error(`a pass handled ${handled} of ${messages} messages`);
+  if (handled !== MESSAGES) throw new Error(`a pass handled ${handled} of ${MESSAGES} messages`);
   return ((used.user + used.system) * 1000) / handled;
 }
 
-async function run(lib: Side): Promise<void> {
+/** Warm-up rounds, then `rounds` measured ones, raw and lib alternating. */
+async function measure(rounds: number): Promise<DispatchResult> {
+  if (!lib) throw new Error(`register-listeners did not subscribe to "${libSubject}" (is BENCH_SUBJECT the listener module's subject?)`);
+  const connection = (await connect({ servers: process.env.BENCH_URL, name: "bench-dispatch-raw" })) as NatsConnectionImpl;
   try {
-    const connection = (await connect({ servers: env.BENCH_URL, name: "bench-dispatch-raw" })) as NatsConnectionImpl;
     const subscription = connection.subscribe(rawSubject, {
       callback: (err, msg) => {
         if (err) return;
@@ -83,16 +93,14 @@ async function run(lib: Side): Promise<void> {
     });
     await connection.flush();
     const raw: Side = { connection, chunks: framesFor(rawSubject, subscription.getID()) };
-    for (let i = 0; i < warmupRounds; i++) {
+    for (let i = 0; i < WARMUP_ROUNDS; i++) {
       await pass(raw);
       await pass(lib);
     }
     const results: DispatchRound[] = [];
     for (let i = 0; i < rounds; i++) results.push({ rawNs: await pass(raw), libNs: await pass(lib) });
-    writeFileSync(env.BENCH_DISPATCH_OUT!, JSON.stringify(results));
-    process.exit(0);
-  } catch (err) {
-    process.stderr.write(`dispatch-feed: ${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
+    return { messages: MESSAGES, rounds: results };
+  } finally {
+    await connection.close();
   }
 }

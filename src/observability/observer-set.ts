@@ -25,8 +25,6 @@ export class ObserverSet {
   readonly timesHandlers: boolean;
   /** Does anything want to hear when a handler starts? (When not, the runner does not call handlerStarted.) */
   readonly watchesHandlerStarts: boolean;
-  /** Does any observer want each "handled" outcome? (When not, the runner only counts them.) Changes with the observers' countsHandled. */
-  reportsHandled = false;
 
   constructor(readonly observers: readonly BusObserver[]) {
     const having = (method: Method) => observers.filter((observer) => typeof observer[method] === "function");
@@ -44,6 +42,11 @@ export class ObserverSet {
     this.observesPublish = this.#published.length + this.#wrapPublish.all.length > 0;
     this.timesHandlers = this.#handlerFinished.length > 0;
     this.watchesHandlerStarts = this.#handlerStarted.length > 0;
+  }
+
+  /** Does any observer want each "handled" outcome? (When not, the runner only counts them.) Changes with the observers' countsHandled. */
+  get reportsHandled(): boolean {
+    return this.#outcomeHandled.length > 0;
   }
 
   /** Stops following the observers' changes (the bus closed, or never connected). */
@@ -122,7 +125,6 @@ export class ObserverSet {
 
   #sortHandled(): void {
     this.#outcomeHandled = this.#outcome.filter((observer) => observer.countsHandled !== true);
-    this.reportsHandled = this.#outcomeHandled.length > 0;
   }
 
   #reportPublished(subject: string, error: unknown): void {
